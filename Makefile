@@ -1,0 +1,47 @@
+# OpenGov KG — `make run` serves the graph, `make test` runs every test.
+# Both set everything up on a fresh machine: a .venv with the project and its extras,
+# and the web assets built from package.json (when present) with the lock file.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+STORE  ?= var/store
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test bench install assets docs clean
+
+run: install assets
+	$(BIN)/graphkit serve --sync --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: install assets
+	$(BIN)/python -m pytest
+
+bench: install assets
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench
+
+docs: install
+	$(BIN)/graphkit docs
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,docs]'
+	touch $@
+
+assets: install
+	@if [ -f package.json ]; then \
+	  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	    npm ci --no-audit --no-fund; \
+	  fi; \
+	  npm run --silent build; \
+	fi
+
+clean:
+	rm -rf $(VENV) var node_modules .pytest_cache

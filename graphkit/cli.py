@@ -1,0 +1,246 @@
+"""The ``graphkit`` command line: a thin layer of commands over the library.
+
+Exit codes: 0 success (or data conforms), 1 the data does not conform or a query failed
+on the data, 2 a usage or input error (bad option, unreadable file, syntax error).
+Errors are one readable line on stderr, with file, line and column where known.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+from graphkit.errors import GraphkitError, InputError, UsageError
+from graphkit.formats import RdfFormat, ResultFormat
+from graphkit.settings import Settings, load_settings
+from graphkit.stores import QueryKind, Store, open_store
+
+__all__ = ["main"]
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        settings = load_settings(**_store_overrides(args))
+        handler: Command = args.handler
+        return handler(args, settings)
+    except GraphkitError as error:
+        print(f"graphkit {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except ValueError as error:  # settings that do not validate
+        print(f"graphkit {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print(f"graphkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _store_overrides(args: argparse.Namespace) -> dict[str, object]:
+    overrides: dict[str, object] = {}
+    if getattr(args, "store", None) is not None:
+        overrides["store_path"] = args.store or None
+    if getattr(args, "endpoint", None):
+        overrides["endpoint"] = args.endpoint
+    return overrides
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", metavar="PATH",
+                       help="on-disk store directory (default: $GRAPHKIT_STORE_PATH or var/store)")
+    where.add_argument("--endpoint", metavar="URL",
+                       help="remote SPARQL endpoint instead of the embedded store")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphkit", description="OpenGov KG: load, query, export and serve the graph.",
+        epilog="Exit codes: 0 ok, 1 failed on the data, 2 usage or input error.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    load = sub.add_parser("load", help="load RDF files into the store (all or nothing)")
+    load.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    load.add_argument("--graph", metavar="IRI", help="named graph for triples (default graph "
+                      "if omitted; TriG/N-Quads keep their own graphs)")
+    load.add_argument("--format", type=RdfFormat.parse_name, metavar="FMT",
+                      help="ttl, trig, nt, nq, jsonld or rdf (default: from the extension)")
+    load.add_argument("--replace", action="store_true", help="replace the graph's content")
+    _add_store_options(load)
+    load.set_defaults(handler=_cmd_load)
+
+    query = sub.add_parser("query", help="run a SPARQL query (text or file)")
+    query.add_argument("query", metavar="QUERY|FILE")
+    query.add_argument("--format", default=None,
+                       choices=["table", "json", "csv", "tsv", "xml", "ttl", "nt", "jsonld",
+                                "rdf", "trig", "nq"],
+                       help="output (default: table for SELECT/ASK, ttl for CONSTRUCT)")
+    query.add_argument("--timeout", type=float, default=None, help="seconds")
+    _add_store_options(query)
+    query.set_defaults(handler=_cmd_query)
+
+    export = sub.add_parser("export", help="write the whole graph (or one graph) as RDF")
+    export.add_argument("--format", type=RdfFormat.parse_name, default=RdfFormat.N_QUADS,
+                        metavar="FMT", help="nt, nq, ttl, trig, jsonld or rdf (default nq)")
+    export.add_argument("--graph", metavar="IRI", help="only this named graph")
+    export.add_argument("--gzip", action="store_true", help="gzip the output")
+    export.add_argument("--out", type=Path, metavar="FILE", help="file (default: stdout)")
+    _add_store_options(export)
+    export.set_defaults(handler=_cmd_export)
+
+    synth = sub.add_parser("synth", help="write a deterministic synthetic graph")
+    synth.add_argument("--orgs", type=int, required=True, metavar="N")
+    synth.add_argument("--seed", type=int, default=1, metavar="S")
+    synth.add_argument("--out", type=Path, required=True, metavar="FILE",
+                       help=".nt, .nq, .ttl (optionally .gz)")
+    synth.set_defaults(handler=_cmd_synth)
+
+    serve = sub.add_parser("serve", help="serve the graph over HTTP")
+    serve.add_argument("--host", default=None, help="default 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default 8000")
+    serve.add_argument("--sync", action="store_true",
+                       help="first load what changed in ontology/, shapes/ and data/")
+    _add_store_options(serve)
+    serve.set_defaults(handler=_cmd_serve)
+    return parser
+
+
+# -- commands ---------------------------------------------------------------------------
+def _cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.load import load_files
+
+    with open_store(settings) as store:
+        before = {g.name: g.triples for g in store.graphs()}
+        load_files(store, args.files, graph=args.graph, format=args.format,
+                   replace=args.replace, show_progress=True)
+        after = {g.name: g.triples for g in store.graphs()}
+    for name, size in after.items():
+        if before.get(name) != size:
+            print(f"{name or 'default graph'}: {before.get(name, 0)} → {size} triples",
+                  file=sys.stderr)
+    return 0
+
+
+def _read_query(text: str) -> str:
+    candidate = Path(text)
+    if len(text) < 4096 and "\n" not in text and candidate.suffix in (".rq", ".sparql"):
+        if not candidate.is_file():
+            raise InputError(f"{candidate}: no such query file")
+        return candidate.read_text(encoding="utf-8")
+    return text
+
+
+def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    with open_store(settings) as store:
+        _print_answer(store, _read_query(args.query), args.format, args.timeout)
+    return 0
+
+
+def _print_answer(store: Store, query: str, fmt: str | None, timeout: float | None) -> None:
+    from graphkit.tables import format_table, term_text
+
+    result = store.query(query, timeout=timeout)
+    out = sys.stdout.buffer
+    if result.kind is QueryKind.GRAPH:
+        rdf = RdfFormat.parse_name(fmt or "ttl") if fmt != "table" else RdfFormat.TURTLE
+        result.serialize(out, rdf)
+    elif fmt in (None, "table"):
+        if result.kind is QueryKind.ASK:
+            print("yes" if result.boolean else "no")
+        else:
+            rows = ([term_text(row.get(v)) for v in result.variables]
+                    for row in result.rows())
+            print(format_table(result.variables, rows))
+    else:
+        names = {"json": ResultFormat.JSON, "xml": ResultFormat.XML, "csv": ResultFormat.CSV,
+                 "tsv": ResultFormat.TSV}
+        if fmt not in names:
+            raise UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a "
+                             f"{result.kind.value.upper()} answer takes table, json, xml, "
+                             "csv or tsv")
+        result.serialize(out, names[fmt])
+    out.flush()
+
+
+def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    fmt: RdfFormat = args.format
+    if args.graph is None and not fmt.supports_datasets:
+        print(f"graphkit export: note: {fmt.value} has no graphs; all graphs are merged",
+              file=sys.stderr)
+    with open_store(settings) as store:
+        if args.out is None:
+            sink = sys.stdout.buffer
+            _export_to(store, sink, fmt, args.graph, args.gzip)
+            sink.flush()
+            return 0
+        # write beside the target, then rename: a failed export leaves no half file
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=args.out.parent, prefix=".export-")
+        try:
+            with os.fdopen(handle, "wb") as sink:
+                _export_to(store, sink, fmt, args.graph, args.gzip)
+            os.replace(temporary, args.out)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    return 0
+
+
+def _export_to(store: Store, sink: IO[bytes], fmt: RdfFormat, graph: str | None,
+               compress: bool) -> None:
+    if compress:
+        with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=6) as zipped:
+            store.dump(zipped, format=fmt, graph=graph)  # type: ignore[arg-type]
+    else:
+        store.dump(sink, format=fmt, graph=graph)
+
+
+def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.synth import write_synthetic
+
+    if args.orgs < 1:
+        raise UsageError("--orgs must be at least 1")
+    count = write_synthetic(args.out, orgs=args.orgs, seed=args.seed)
+    print(f"{args.out}: {count} triples", file=sys.stderr)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    updates: dict[str, object] = {}
+    if args.host:
+        updates["host"] = args.host
+    if args.port:
+        updates["port"] = args.port
+    settings = settings.model_copy(update=updates)
+    if args.sync:
+        from graphkit.load import sync_project
+
+        with open_store(settings) as store:
+            report = sync_project(store, settings)
+        print(f"graphkit serve: {len(report.loaded)} graphs loaded, "
+              f"{len(report.unchanged)} unchanged, {len(report.removed)} removed",
+              file=sys.stderr)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""The store protocol: one small interface, two backends (embedded Oxigraph, remote SPARQL).
+
+A backend answers SPARQL queries and updates over a dataset of named graphs, loads RDF
+into a named graph atomically, lists graphs with their sizes and dumps them. Results are
+pyoxigraph terms whichever backend produced them, and are serialised by pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+
+from graphkit.errors import QueryTimeoutError, UsageError
+from graphkit.formats import RdfFormat, ResultFormat
+
+__all__ = [
+    "Capabilities",
+    "GraphInfo",
+    "LoadSource",
+    "QueryKind",
+    "QueryResult",
+    "Store",
+]
+
+#: What :meth:`Store.load` reads: a path, an open binary stream or the bytes themselves.
+LoadSource = Path | IO[bytes] | bytes
+Row = ox.QuerySolution
+Progress = Callable[[int], None]
+
+
+class QueryKind(str, Enum):
+    SELECT = "select"
+    ASK = "ask"
+    GRAPH = "graph"  # CONSTRUCT and DESCRIBE
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """A graph of the store: its IRI (``None`` for the default graph) and its size."""
+
+    name: str | None
+    triples: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond the protocol."""
+
+    persistent: bool
+    backup: bool
+    rdflib_view: bool
+    hard_timeout: bool
+
+
+class QueryResult:
+    """The answer to a query: solutions, a boolean, or triples, read once.
+
+    Iterating gives :class:`pyoxigraph.QuerySolution` rows (SELECT) or
+    :class:`pyoxigraph.Triple` (CONSTRUCT/DESCRIBE); :attr:`boolean` holds an ASK answer.
+    :meth:`serialize` writes the whole answer in a standard format, streaming.
+    A ``deadline`` (a :func:`time.monotonic` value) stops a long read cooperatively.
+    """
+
+    def __init__(self, raw: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | bool, *,
+                 deadline: float | None = None) -> None:
+        self._raw = raw
+        self._deadline = deadline
+        if isinstance(raw, ox.QuerySolutions):
+            self.kind = QueryKind.SELECT
+            self.variables: list[str] = [v.value for v in raw.variables]
+        elif isinstance(raw, ox.QueryTriples):
+            self.kind = QueryKind.GRAPH
+            self.variables = []
+        else:
+            self.kind = QueryKind.ASK
+            self.variables = []
+
+    @property
+    def boolean(self) -> bool:
+        if self.kind is not QueryKind.ASK:
+            raise UsageError("only an ASK query has a boolean answer")
+        return bool(self._raw)
+
+    def __iter__(self) -> Iterator[ox.QuerySolution | ox.Triple]:
+        if self.kind is QueryKind.ASK:
+            raise UsageError("an ASK query has no rows; read .boolean")
+        raw = self._raw
+        assert isinstance(raw, ox.QuerySolutions | ox.QueryTriples)
+        if self._deadline is None:
+            yield from raw
+            return
+        for count, item in enumerate(raw):
+            if count % 1024 == 0:
+                self._check_deadline()
+            yield item
+
+    def rows(self) -> Iterator[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]:
+        """SELECT rows as ``{variable: term}`` dicts, unbound variables left out."""
+        if self.kind is not QueryKind.SELECT:
+            raise UsageError("only a SELECT query has rows of bindings")
+        names = self.variables
+        for solution in self:
+            assert isinstance(solution, ox.QuerySolution)
+            yield {n: solution[n] for n in names if solution[n] is not None}
+
+    def serialize(self, output: IO[bytes], format: ResultFormat | RdfFormat) -> None:
+        """Write the answer to ``output`` with pyoxigraph's serialiser.
+
+        SELECT/ASK take a :class:`ResultFormat`, CONSTRUCT/DESCRIBE an :class:`RdfFormat`.
+        """
+        sink: IO[bytes] = _DeadlineWriter(output, self._deadline) if self._deadline else output
+        if self.kind is QueryKind.GRAPH:
+            if not isinstance(format, RdfFormat):
+                raise UsageError(f"a CONSTRUCT/DESCRIBE answer is RDF, not {format.value}")
+            assert isinstance(self._raw, ox.QueryTriples)
+            self._raw.serialize(sink, format.oxigraph)
+            return
+        if not isinstance(format, ResultFormat):
+            raise UsageError(f"a {self.kind.value.upper()} answer is a result set, "
+                             f"not RDF ({format.value})")
+        raw = self._raw
+        if isinstance(raw, bool):
+            raw = _boolean_result(raw)
+        assert isinstance(raw, ox.QuerySolutions | ox.QueryBoolean)
+        raw.serialize(sink, format.oxigraph)
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise QueryTimeoutError("the query ran past its time limit and was stopped")
+
+
+def _boolean_result(value: bool) -> ox.QueryBoolean:
+    answer = ox.Store().query("ASK {}" if value else "ASK { FILTER(false) }")
+    assert isinstance(answer, ox.QueryBoolean)
+    return answer
+
+
+class _DeadlineWriter:
+    """A binary sink that stops a serialisation once its deadline has passed."""
+
+    def __init__(self, inner: IO[bytes], deadline: float | None) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def write(self, data: bytes) -> int:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise QueryTimeoutError("the query ran past its time limit and was stopped")
+        return self._inner.write(data)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The protocol every backend implements. Graph names are IRIs as strings."""
+
+    capabilities: Capabilities
+
+    def query(self, query: str, *, default_graphs: Sequence[str] | None = None,
+              named_graphs: Sequence[str] | None = None, timeout: float | None = None,
+              base_iri: str | None = None) -> QueryResult:
+        """Run a SPARQL query. Without a dataset the default graph is the union of all graphs."""
+        ...
+
+    def update(self, update: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update, all or nothing."""
+        ...
+
+    def load(self, source: LoadSource, *, format: RdfFormat, graph: str | None = None,
+             base_iri: str | None = None, replace: bool = False,
+             progress: Progress | None = None) -> None:
+        """Load RDF atomically: into ``graph`` (triples formats), or into the graphs the
+        data names (TriG, N-Quads). ``replace`` empties the target graph first."""
+        ...
+
+    def add_graph(self, graph: str) -> None: ...
+
+    def remove_graph(self, graph: str) -> None:
+        """Remove a named graph and its triples; removing an absent graph is no error."""
+        ...
+
+    def graphs(self) -> list[GraphInfo]:
+        """The named graphs with their sizes, plus the default graph when it holds triples."""
+        ...
+
+    def dump(self, output: IO[bytes], *, format: RdfFormat, graph: str | None = None) -> None:
+        """Write one graph (triples formats) or everything (TriG, N-Quads) to ``output``."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store: ...
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None: ...

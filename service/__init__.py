@@ -1,0 +1,1 @@
+"""The FastAPI service: a thin HTTP layer over graphkit."""

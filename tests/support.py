@@ -1,0 +1,44 @@
+"""Helpers the tests share: skip-or-fail for what a test needs from outside the project.
+
+On a user's machine a test that needs a server, a browser or ``../shared`` skips with the
+reason; with ``GRAPHKIT_REQUIRE_ALL=1`` (CI) it fails instead, so that nothing is silently
+left out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+
+
+def require_all() -> bool:
+    return os.environ.get("GRAPHKIT_REQUIRE_ALL", "") not in ("", "0", "false", "no")
+
+
+def need(condition: object, reason: str) -> None:
+    """Skip (or, under GRAPHKIT_REQUIRE_ALL=1, fail) unless ``condition`` holds."""
+    if condition:
+        return
+    if require_all():
+        pytest.fail(f"GRAPHKIT_REQUIRE_ALL is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping (or failing in CI) when it is absent."""
+    path = SHARED.joinpath(*parts)
+    need(path.exists(), f"{path} is not here (the shared material sits beside the project)")
+    return path
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
