@@ -28,7 +28,10 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse has printed its one-line usage error
+        return int(stop.code or 0)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2
@@ -219,16 +222,10 @@ def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve with uvicorn. graphkit never imports the service: uvicorn builds the app
+    from ``service.app:app_from_environment``, with our options passed as settings."""
     import uvicorn
 
-    from service.app import create_app
-
-    updates: dict[str, object] = {}
-    if args.host:
-        updates["host"] = args.host
-    if args.port:
-        updates["port"] = args.port
-    settings = settings.model_copy(update=updates)
     if args.sync:
         from graphkit.load import sync_project
 
@@ -237,7 +234,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print(f"graphkit serve: {len(report.loaded)} graphs loaded, "
               f"{len(report.unchanged)} unchanged, {len(report.removed)} removed",
               file=sys.stderr)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+    for name, value in _store_overrides(args).items():
+        os.environ[f"GRAPHKIT_{name.upper()}"] = "" if value is None else str(value)
+    uvicorn.run("service.app:app_from_environment", factory=True,
+                host=args.host or settings.host, port=args.port or settings.port,
                 log_level="info")
     return 0
 

@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from graphkit.settings import Settings
+from graphkit.settings import Settings, load_settings
 from graphkit.stores import Store, open_store
 from service.routers import home, sparql
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
@@ -38,3 +38,8 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(sparql.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the settings of the environment (uvicorn's ``--factory`` entry)."""
+    return create_app(load_settings())

@@ -83,8 +83,7 @@ def virtuoso_server(tmp_dir: Path) -> Iterator[Server]:
     log = directory / "virtuoso.log"
     base = f"http://127.0.0.1:{http_port}"
     command = [binary, "+configfile", str(config), "+foreground"]
-    with _process(command, directory / "virtuoso.out", cwd=directory,
-                  logs=(log,)) as process:
+    with _process(command, directory / "virtuoso.out", cwd=directory) as process:
         _wait_until(lambda: _answers(f"{base}/sparql"), process, directory / "virtuoso.out",
                     "Virtuoso", extra_log=log)
         _isql(isql, isql_port, 'GRANT SPARQL_UPDATE TO "SPARQL"; '
@@ -133,8 +132,8 @@ def _isql(isql: str, port: int, statements: str, *, timeout: float = 30.0) -> No
 
 
 @contextlib.contextmanager
-def _process(command: list[str], output: Path, *, cwd: Path,
-             logs: tuple[Path, ...] = ()) -> Iterator[subprocess.Popen[bytes]]:
+def _process(command: list[str], output: Path, *,
+             cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` with its output in ``output``; always stop it afterwards."""
     with open(output, "wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd,

@@ -60,10 +60,14 @@ class OxigraphStore:
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None
         try:
+            if self.path is not None:
+                self.path.mkdir(parents=True, exist_ok=True)
             self._store: ox.Store | None = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as error:
-            raise StoreError(f"{self.path}: cannot open the Oxigraph store: {error} "
-                             "(is another process using it?)") from error
+            hint = " (another process has it open: stop it or use another --store)" \
+                if "lock" in str(error).lower() else ""
+            raise StoreError(f"{self.path}: cannot open the Oxigraph store: {error}{hint}"
+                             ) from error
         self.capabilities = Capabilities(persistent=self.path is not None,
                                          backup=self.path is not None,
                                          rdflib_view=True, hard_timeout=False)
