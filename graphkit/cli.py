@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="write the whole graph (or one graph) as RDF")
     export.add_argument("--format", type=RdfFormat.parse_name, default=RdfFormat.N_QUADS,
-                        metavar="FMT", help="nt, nq, ttl, trig, jsonld or rdf (default nq)")
+                        metavar="FMT", help="nt, nq, ttl, trig, jsonld or rdf (default nq); triples "
+                        "formats merge all graphs unless --graph is given")
     export.add_argument("--graph", metavar="IRI", help="only this named graph")
     export.add_argument("--gzip", action="store_true", help="gzip the output")
     export.add_argument("--out", type=Path, metavar="FILE", help="file (default: stdout)")
@@ -110,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--out", type=Path, required=True, metavar="FILE",
                        help=".nt, .nq, .ttl (optionally .gz)")
     synth.set_defaults(handler=_cmd_synth)
+
+    docs = sub.add_parser("docs", help="write the ontology's HTML documentation (pyLODE)")
+    docs.add_argument("--out", type=Path, default=Path("docs/ontology"), metavar="DIR")
+    docs.set_defaults(handler=_cmd_docs)
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP")
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
@@ -180,9 +185,6 @@ def _print_answer(store: Store, query: str, fmt: str | None, timeout: float | No
 
 def _cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     fmt: RdfFormat = args.format
-    if args.graph is None and not fmt.supports_datasets:
-        print(f"graphkit export: note: {fmt.value} has no graphs; all graphs are merged",
-              file=sys.stderr)
     with open_store(settings) as store:
         if args.out is None:
             sink = sys.stdout.buffer
@@ -218,6 +220,15 @@ def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--orgs must be at least 1")
     count = write_synthetic(args.out, orgs=args.orgs, seed=args.seed)
     print(f"{args.out}: {count} triples", file=sys.stderr)
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.docs import write_docs
+
+    report = write_docs(settings.project_root, args.out)
+    for page in report.pages:
+        print(page, file=sys.stderr)
     return 0
 
 

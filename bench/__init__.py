@@ -1,0 +1,1 @@
+"""Benchmarks: real runs, side by side in one run, written to bench/RESULTS.md."""

@@ -1,0 +1,132 @@
+"""Load and export against raw pyoxigraph (issue 2's targets).
+
+- ``graphkit load`` into the in-memory store ≤ 1.2× raw ``Store().bulk_load`` of the file;
+  into the on-disk store ≤ 1.2× raw on-disk ``bulk_load``.
+- ``graphkit export --format nt`` of the graph ≤ 1.2× raw pyoxigraph ``dump``.
+
+Run: ``python -m bench.load_export [--orgs 40000] [--repeat 5]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench.common import (
+    WORK,
+    interleaved,
+    run_cli,
+    synthetic_file,
+    table,
+    triples_in,
+    verdict,
+    write_section,
+)
+from graphkit.formats import RdfFormat
+from graphkit.stores import OxigraphStore
+
+GRAPH = "https://w3id.org/ogkg/graph/bench"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orgs", type=int, default=40_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    source = synthetic_file(args.orgs)
+    size = triples_in(source)
+    scratch = Path(tempfile.mkdtemp(dir=WORK, prefix="load-"))
+    disk = {"raw": scratch / "raw", "ours": scratch / "ours", "cli": scratch / "cli"}
+
+    def fresh(name: str) -> None:
+        gc.collect()
+        for path in disk.values():
+            shutil.rmtree(path, ignore_errors=True)
+
+    def raw_memory() -> None:
+        ox.Store().bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(GRAPH))
+
+    def ours_memory() -> None:
+        OxigraphStore().load(source, format=RdfFormat.N_TRIPLES, graph=GRAPH)
+
+    def raw_disk() -> None:
+        store = ox.Store(str(disk["raw"]))
+        store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=ox.NamedNode(GRAPH))
+        store.flush()
+        del store
+
+    def ours_disk() -> None:
+        with OxigraphStore(disk["ours"]) as store:
+            store.load(source, format=RdfFormat.N_TRIPLES, graph=GRAPH)
+
+    def cli_disk() -> None:
+        run_cli("load", str(source), "--graph", GRAPH, "--store", str(disk["cli"]))
+
+    loads = interleaved({"raw pyoxigraph bulk_load, in memory": raw_memory,
+                         "graphkit load, in memory": ours_memory,
+                         "raw pyoxigraph bulk_load, on disk": raw_disk,
+                         "graphkit load (library), on disk": ours_disk,
+                         "`graphkit load` (CLI process), on disk": cli_disk},
+                        repeat=args.repeat, setup=fresh)
+
+    # export: one on-disk store, raw dump against ours and the CLI
+    export_store = scratch / "export-store"
+    with OxigraphStore(export_store) as store:
+        store.load(source, format=RdfFormat.N_TRIPLES, graph=GRAPH)
+    out = scratch / "out.nt"
+
+    def cli_dump() -> None:
+        run_cli("export", "--format", "nt", "--out", str(out), "--store", str(export_store))
+
+    with OxigraphStore(export_store) as ours:
+        raw = ours.raw  # the same open store: both read identical data
+
+        def raw_dump() -> None:
+            raw.dump(str(out), ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(GRAPH))
+
+        def ours_dump() -> None:
+            with open(out, "wb") as sink:
+                ours.dump(sink, format=RdfFormat.N_TRIPLES)
+
+        library = interleaved({"raw pyoxigraph dump": raw_dump,
+                               "graphkit export (library)": ours_dump}, repeat=args.repeat)
+        del raw
+    cli = interleaved({"`graphkit export --format nt` (CLI process)": cli_dump},
+                      repeat=args.repeat)
+    exports = {**library, **cli}
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    raw_mem = loads["raw pyoxigraph bulk_load, in memory"].median
+    raw_disk_t = loads["raw pyoxigraph bulk_load, on disk"].median
+    raw_dump_t = exports["raw pyoxigraph dump"].median
+    rows = []
+    for name, timing in loads.items():
+        base = raw_mem if "in memory" in name else raw_disk_t
+        ratio = timing.median / base
+        target = "" if name.startswith("raw") else verdict(ratio, 1.2)
+        rows.append([name, f"{timing.median:.2f}", timing.spread,
+                     f"{size / timing.median / 1e6:.2f}", f"{ratio:.2f}", target])
+    for name, timing in exports.items():
+        ratio = timing.median / raw_dump_t
+        target = "" if name.startswith("raw") else verdict(ratio, 1.2)
+        rows.append([name, f"{timing.median:.2f}", timing.spread,
+                     f"{size / timing.median / 1e6:.2f}", f"{ratio:.2f}", target])
+    body = (f"{size:,} triples (`graphkit synth --orgs {args.orgs}`, N-Triples), "
+            f"{args.repeat} interleaved runs each. The CLI rows include starting Python.\n\n"
+            + table(["variant", "median s", "min–max s", "M triples/s", "× raw", "target"],
+                    rows))
+    write_section("10-load-export", "Load and export (issue 2)",
+                  f"python -m bench.load_export --orgs {args.orgs} --repeat {args.repeat}",
+                  body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

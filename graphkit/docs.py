@@ -1,0 +1,65 @@
+"""HTML documentation of the ontology and the SKOS schemes, made with pyLODE.
+
+``write_docs(root, out)`` writes ``out/index.html`` (the ontology, pyLODE's OntPub profile)
+and ``out/schemes/<name>.html`` (each scheme, pyLODE's VocPub profile). The service
+serves these pages at ``/ns`` and ``/scheme/<name>``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graphkit.errors import InputError, RdfSyntaxError
+
+__all__ = ["DocsReport", "write_docs"]
+
+
+@dataclass
+class DocsReport:
+    """The pages :func:`write_docs` wrote."""
+
+    pages: list[Path] = field(default_factory=list)
+
+
+def write_docs(root: Path, out: Path) -> DocsReport:
+    """Write the ontology's and the schemes' HTML documentation under ``out``.
+
+    Each page is written beside its target and renamed into place, so a failure never
+    leaves a half page behind.
+    """
+    from pylode.profiles.ontpub import OntPub
+    from pylode.profiles.vocpub import VocPub
+
+    ontology = root / "ontology" / "ogk.ttl"
+    if not ontology.is_file():
+        raise InputError(f"{ontology}: no such file; the ontology must be there to document")
+    report = DocsReport()
+    _write(out / "index.html", _render(OntPub, ontology), report)
+    for scheme in sorted((root / "ontology" / "schemes").glob("*.ttl")):
+        _write(out / "schemes" / f"{scheme.stem}.html", _render(VocPub, scheme), report)
+    return report
+
+
+def _render(profile: type, path: Path) -> str:
+    from pylode.profiles.ontpub import PylodeError as OntPubError
+    from pylode.profiles.vocpub import PylodeError as VocPubError
+
+    try:
+        html: str = profile(ontology=path).make_html(include_css=True)
+    except SyntaxError as error:  # rdflib's parse error
+        raise RdfSyntaxError(str(error), file=path) from error
+    except (OntPubError, VocPubError, KeyError, ValueError) as error:
+        raise InputError(f"{path}: pyLODE could not document it: {error}") from error
+    return html
+
+
+def _write(target: Path, html: str, report: DocsReport) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".page-")
+    with os.fdopen(handle, "w", encoding="utf-8") as page:
+        page.write(html)
+    os.replace(temporary, target)
+    report.pages.append(target)
