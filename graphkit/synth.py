@@ -33,14 +33,14 @@ SCHEMA = PREFIXES["schema"]
 XSD = PREFIXES["xsd"]
 
 COUNTRIES = ["fin", "est", "swe", "nor", "dnk", "deu", "fra", "esp", "ita", "prt", "chl",
-             "kor", "mex", "bra", "can", "usa", "gbr", "irl", "nld", "bel"]
-ORG_TYPES = ["public-organisation", "parliament", "civil-society-organisation",
-             "international-organisation", "company", "research-organisation"]
+             "kor", "mex", "bra", "can", "usa", "gbr", "irl", "nld", "bel"]  # ISO alpha-3
+ORG_TYPES = ["public-organisation", "ministry", "parliament", "civil-society-organisation",
+             "intergovernmental-organisation", "company", "research-organisation"]
 ROLES = ["member", "chair", "co-chair", "vice-chair", "observer", "secretariat"]
-THEMES = ["transparency", "citizen-participation", "access-to-information",
-          "legislative-openness", "digital-democracy", "civic-space", "disinformation",
-          "data-protection", "gender-equality", "public-communication", "trust",
-          "ai-and-openness"]
+THEMES = ["citizen-participation", "access-to-information", "deliberative-democracy",
+          "digital-democracy", "civic-space", "disinformation", "data-protection",
+          "civil-society", "public-communication", "trust", "ai-and-openness",
+          "democratic-freedoms"]
 EVENT_TYPES = ["meeting", "workshop", "webinar", "conference"]
 PUBLICATION_TYPES = ["report", "handbook", "guidebook", "paper", "policy-brief"]
 SOURCES = 8
@@ -83,13 +83,13 @@ def synthetic_triples(*, orgs: int, seed: int) -> Iterator[tuple[str, str, str, 
         country = _iri(f"{ID}place/{c}")
         yield country, _iri(RDF_TYPE), _iri(OGK + "Country"), 0
         yield country, _iri(LABEL), _text(f"Country {c.upper()}"), 0
+        yield country, _iri(OGK + "iso3166Alpha3"), _text(c.upper(), None), 0
         yield country, _iri(DERIVED), _iri(f"{ID}source/synthetic-0"), 0
     for n in range(networks):
         net = _iri(f"{ID}network/synthetic-network-{n}")
         s = n % SOURCES
         yield net, _iri(RDF_TYPE), _iri(OGK + "Network"), s
         yield net, _iri(LABEL), _text(f"Synthetic network {n}"), s
-        yield net, _iri(OGK + "convenedBy"), _iri(f"{ID}org/synthetic-org-{n * 100}"), s
         yield net, _iri(OGK + "theme"), _iri(f"{SCHEME}themes/{THEMES[n % len(THEMES)]}"), s
         yield net, _iri(SCHEMA + "startDate"), _typed(str(2000 + n % 24), "gYear"), s
         yield net, _iri(DERIVED), _iri(f"{ID}source/synthetic-{s}"), s
@@ -110,6 +110,9 @@ def synthetic_triples(*, orgs: int, seed: int) -> Iterator[tuple[str, str, str, 
         yield org, _iri(SCHEMA + "foundingDate"), _typed(str(founded), "gYear"), s
         yield org, _iri(OGK + "theme"), _iri(f"{SCHEME}themes/{rng.choice(THEMES)}"), s
         yield org, _iri(DERIVED), source, s
+        if i % 100 == 0 and i // 100 < networks:
+            yield org, _iri(OGK + "convenes"), _iri(
+                f"{ID}network/synthetic-network-{i // 100}"), s
         for m in range(2 if i % 3 == 0 else 1):
             mem = _iri(f"{ID}membership/synthetic-org-{i}-{m}")
             yield mem, _iri(RDF_TYPE), _iri(ORG + "Membership"), s
@@ -140,9 +143,9 @@ def synthetic_triples(*, orgs: int, seed: int) -> Iterator[tuple[str, str, str, 
             yield pub, _iri(RDF_TYPE), _iri(OGK + "Publication"), s
             yield pub, _iri(LABEL), _text(f"Synthetic publication {i // 10}"), s
             yield pub, _iri(PREFIXES["dcterms"] + "creator"), org, s
-            yield pub, _iri(PREFIXES["dcterms"] + "type"), _iri(
+            yield pub, _iri(OGK + "publicationType"), _iri(
                 f"{SCHEME}publication-types/{rng.choice(PUBLICATION_TYPES)}"), s
-            yield pub, _iri(SCHEMA + "datePublished"), _date(rng, 2010, 2024), s
+            yield pub, _iri(PREFIXES["dcterms"] + "issued"), _date(rng, 2010, 2024), s
             yield pub, _iri(OGK + "theme"), _iri(f"{SCHEME}themes/{rng.choice(THEMES)}"), s
             yield pub, _iri(DERIVED), source, s
         if i % 20 == 0:
@@ -156,8 +159,8 @@ def _event(rng: random.Random, i: int, org: str, source: str, s: int
     yield event, _iri(LABEL), _text(f"Synthetic meeting {i // 10}"), s
     yield event, _iri(SCHEMA + "startDate"), _date(rng, 2010, 2024), s
     yield event, _iri(SCHEMA + "location"), _iri(f"{ID}place/{rng.choice(COUNTRIES)}"), s
-    yield event, _iri(OGK + "hostedBy"), org, s
-    yield event, _iri(PREFIXES["dcterms"] + "type"), _iri(
+    yield org, _iri(OGK + "hosts"), event, s
+    yield event, _iri(OGK + "eventType"), _iri(
         f"{SCHEME}event-types/{rng.choice(EVENT_TYPES)}"), s
     yield event, _iri(OGK + "theme"), _iri(f"{SCHEME}themes/{rng.choice(THEMES)}"), s
     yield event, _iri(DERIVED), source, s
@@ -166,7 +169,8 @@ def _event(rng: random.Random, i: int, org: str, source: str, s: int
         yield item, _iri(RDF_TYPE), _iri(OGK + "AgendaItem"), s
         yield item, _iri(LABEL), _text(f"Agenda item {k + 1} of synthetic meeting {i // 10}"), s
         yield item, _iri(OGK + "agendaItemOf"), event, s
-        yield item, _iri(OGK + "order"), _typed(str(k + 1), "integer"), s
+        yield item, _iri(OGK + "itemNumber"), _text(str(k + 1), None), s
+        yield item, _iri(SCHEMA + "position"), _typed(str(k + 1), "integer"), s
         yield item, _iri(DERIVED), source, s
 
 
@@ -175,14 +179,14 @@ def _plan(rng: random.Random, i: int, org: str, source: str, s: int
     plan = _iri(f"{ID}plan/synthetic-plan-{i // 20}")
     yield plan, _iri(RDF_TYPE), _iri(OGK + "ActionPlan"), s
     yield plan, _iri(LABEL), _text(f"Synthetic action plan {i // 20}"), s
-    yield plan, _iri(OGK + "adoptedBy"), org, s
+    yield org, _iri(OGK + "adopts"), plan, s
     yield plan, _iri(SCHEMA + "startDate"), _typed(str(rng.randint(2012, 2024)), "gYear"), s
     yield plan, _iri(DERIVED), source, s
     for k in range(3):
         commitment = _iri(f"{ID}commitment/synthetic-plan-{i // 20}-{k + 1}")
         yield commitment, _iri(RDF_TYPE), _iri(OGK + "Commitment"), s
         yield commitment, _iri(LABEL), _text(f"Commitment {k + 1} of plan {i // 20}"), s
-        yield commitment, _iri(OGK + "commitmentOf"), plan, s
+        yield commitment, _iri(OGK + "commitmentIn"), plan, s
         yield commitment, _iri(OGK + "theme"), _iri(
             f"{SCHEME}themes/{rng.choice(THEMES)}"), s
         yield commitment, _iri(DERIVED), source, s
