@@ -6,7 +6,9 @@ built-in exception a caller would catch without knowing graphkit::
     GraphkitError
     ├── UsageError(ValueError)            bad option or argument (CLI exit 2)
     ├── InputError(ValueError)            unreadable input: file missing, unknown format (exit 2)
-    │   └── RdfSyntaxError(SyntaxError)   RDF that does not parse; carries file, line, column
+    │   ├── RdfSyntaxError(SyntaxError)   RDF that does not parse; carries file, line, column
+    │   └── ConversionError               a CSV template or Popolo document that cannot be
+    │                                     turned into RDF; carries its located problems
     ├── QueryError(ValueError)            a query or update that failed on the data (exit 1)
     │   ├── QuerySyntaxError(SyntaxError) SPARQL that does not parse; carries line, column
     │   ├── QueryTimeoutError(TimeoutError)  the query ran past its time limit
@@ -21,13 +23,17 @@ built-in exception a caller would catch without knowing graphkit::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "ConformanceError",
+    "ConversionError",
     "ForbiddenQueryError",
     "GraphkitError",
     "InputError",
+    "InputProblem",
     "QueryError",
     "QuerySyntaxError",
     "QueryTimeoutError",
@@ -86,6 +92,57 @@ class RdfSyntaxError(_Located, InputError, SyntaxError):
     def __init__(self, message: str, *, file: str | Path | None = None,
                  line: int | None = None, column: int | None = None) -> None:
         super().__init__(self._locate(message, file=file, line=line, column=column))
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with an input, and where: a spreadsheet ``row`` (1 is the header)
+    and ``column`` name for a CSV template, a ``line`` and ``column`` number for text that
+    does not parse, a ``path`` such as ``memberships[3].person_id`` inside a JSON document."""
+
+    message: str
+    row: int | None = None
+    line: int | None = None
+    column: int | str | None = None
+    path: str | None = None
+
+    def where(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column {self.column}" if isinstance(self.column, int)
+                         else f"column {self.column!r}")
+        if self.path is not None:
+            parts.append(self.path)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+    def as_dict(self) -> dict[str, object]:
+        """The problem as JSON-ready data, keys with no value left out."""
+        fields = {"row": self.row, "line": self.line, "column": self.column,
+                  "path": self.path, "message": self.message}
+        return {key: value for key, value in fields.items() if value is not None}
+
+
+class ConversionError(InputError):
+    """A CSV template or Popolo document that cannot be turned into RDF: every problem
+    found, each with its place (:class:`InputProblem`). ``str()`` gives the first few."""
+
+    def __init__(self, message: str, *, problems: Sequence[InputProblem] = (),
+                 file: str | Path | None = None) -> None:
+        self.message = message
+        self.problems = tuple(problems)
+        self.file = str(file) if file is not None else None
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        prefix = f"{self.file}: " if self.file else ""
+        super().__init__(f"{prefix}{message}" + (f": {shown}{more}" if shown else ""))
 
 
 class QueryError(GraphkitError, ValueError):

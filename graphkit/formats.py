@@ -43,7 +43,9 @@ class RdfFormat(str, Enum):
 
     @property
     def supports_datasets(self) -> bool:
-        return bool(self.oxigraph.supports_datasets)
+        """Whether documents name their own graphs: TriG and N-Quads. JSON-LD could, but
+        graphkit reads and writes it as one graph, like Turtle (pyoxigraph says True)."""
+        return self in (RdfFormat.TRIG, RdfFormat.N_QUADS)
 
     @classmethod
     def parse_name(cls, name: str) -> RdfFormat:

@@ -11,7 +11,9 @@ calls :func:`tests.support.need`: a skip on a user's machine, a failure in CI.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -21,11 +23,12 @@ from pathlib import Path
 
 import httpx
 
+from graphkit.stores.remote import RemoteStore
 from tests.support import free_port, need
 
 __all__ = ["Server", "oxigraph_server", "virtuoso_server"]
 
-STARTUP_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 90.0  # Virtuoso takes 4 s alone, 20 s on a busy machine
 STOP_TIMEOUT = 10.0
 VIRTUOSO_VSP = Path("/usr/share/virtuoso-opensource-7/vsp")
 
@@ -40,6 +43,12 @@ class Server:
     graph_store_endpoint: str
     log: Path
 
+    def store(self, *, graph_store: bool = True, timeout: float = 30.0) -> RemoteStore:
+        """A :class:`RemoteStore` on this server (without its Graph Store if asked)."""
+        return RemoteStore(self.endpoint, update_endpoint=self.update_endpoint,
+                           graph_store_endpoint=self.graph_store_endpoint if graph_store
+                           else None, timeout=timeout)
+
 
 def oxigraph_binary() -> str | None:
     """``oxigraph`` beside the running Python (the venv), else on ``PATH``."""
@@ -49,7 +58,12 @@ def oxigraph_binary() -> str | None:
 
 @contextlib.contextmanager
 def oxigraph_server(tmp_dir: Path) -> Iterator[Server]:
-    """Oxigraph server on disk under ``tmp_dir``, its default graph the union of all graphs."""
+    """Oxigraph server on disk under ``tmp_dir``.
+
+    Not ``--union-default-graph``: with it the server refuses updates with ``WITH`` or
+    ``USING``; RemoteStore asks for the union query by query instead. ``--timeout-s`` stops
+    a runaway test query that the client has already given up on.
+    """
     binary = oxigraph_binary()
     need(binary, "the Oxigraph server (`oxigraph`, from the `oxigraph` PyPI package of the "
                  "test extra) is not installed")
@@ -58,7 +72,7 @@ def oxigraph_server(tmp_dir: Path) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     log = tmp_dir / "oxigraph.log"
     command = [binary, "serve", "--location", str(tmp_dir / "data"),
-               "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+               "--bind", f"127.0.0.1:{port}", "--timeout-s", "5"]
     with _process(command, log, cwd=tmp_dir) as process:
         _wait_until(lambda: _answers(f"{base}/query"), process, log, "Oxigraph server")
         yield Server("oxigraph-server", f"{base}/query", f"{base}/update", f"{base}/store", log)
@@ -80,12 +94,12 @@ def virtuoso_server(tmp_dir: Path) -> Iterator[Server]:
     directory = tmp_dir.resolve()
     config = directory / "virtuoso.ini"
     config.write_text(_virtuoso_ini(directory, isql_port, http_port))
-    log = directory / "virtuoso.log"
+    log = directory / "virtuoso.out"  # in the foreground its log goes to stdout
     base = f"http://127.0.0.1:{http_port}"
     command = [binary, "+configfile", str(config), "+foreground"]
-    with _process(command, directory / "virtuoso.out", cwd=directory) as process:
-        _wait_until(lambda: _answers(f"{base}/sparql"), process, directory / "virtuoso.out",
-                    "Virtuoso", extra_log=log)
+    with _process(command, log, cwd=directory) as process:
+        _wait_until(lambda: _answers(f"{base}/sparql"), process, log, "Virtuoso",
+                    extra_log=directory / "virtuoso.log")
         _isql(isql, isql_port, 'GRANT SPARQL_UPDATE TO "SPARQL"; '
                                "DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);")
         try:
@@ -93,7 +107,7 @@ def virtuoso_server(tmp_dir: Path) -> Iterator[Server]:
                          f"{base}/sparql-graph-crud", log)
         finally:
             # a clean shutdown writes a checkpoint; terminate/kill in _process is the backstop
-            with contextlib.suppress(subprocess.SubprocessError, OSError):
+            with contextlib.suppress(subprocess.SubprocessError, OSError, RuntimeError):
                 _isql(isql, isql_port, "shutdown;", timeout=STOP_TIMEOUT)
                 process.wait(timeout=STOP_TIMEOUT)
 
@@ -118,8 +132,12 @@ MaxDirtyBuffers = 6000
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {VIRTUOSO_VSP}
 ServerThreads = 10
+[URIQA]
+; as Debian's virtuoso.ini: names its own graph http://localhost:8890/sparql, a system graph
+DefaultHost = localhost:8890
 [SPARQL]
-ResultSetMaxRows = 100000
+; low, so that tests can see what RemoteStore does with an answer cut at this limit
+ResultSetMaxRows = 1000
 MaxQueryExecutionTime = 60
 """
 
@@ -137,11 +155,19 @@ def _process(command: list[str], output: Path, *,
     """Run ``command`` with its output in ``output``; always stop it afterwards."""
     with open(output, "wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         try:
             yield process
         finally:
             _stop(process)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, be killed if the test process dies (a killed
+    pytest runs no ``finally``)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -178,6 +204,6 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], out
     logs = [output] + ([extra_log] if extra_log else [])
     text = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-4000:]}"
                      for p in logs if p.exists())
+    command = " ".join(str(arg) for arg in process.args)  # type: ignore[union-attr]
     print(f"{name} {state}; its logs:\n{text}", file=sys.stderr)
-    raise RuntimeError(f"{name} {state} ({' '.join(map(str, process.args))}); "  # type: ignore[arg-type]
-                       f"logs:\n{text}")
+    raise RuntimeError(f"{name} {state} ({command}); logs:\n{text}")

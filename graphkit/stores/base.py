@@ -8,7 +8,7 @@ pyoxigraph terms whichever backend produced them, and are serialised by pyoxigra
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -51,12 +51,21 @@ class GraphInfo:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do beyond the protocol."""
+    """What a backend can do beyond the protocol, and where it differs within it.
+
+    ``atomic_update``: a failing update request leaves nothing of its earlier operations.
+    ``empty_graphs``: an empty named graph (:meth:`Store.add_graph`) is kept and listed.
+    ``default_graph``: there is a default graph of its own beside the named graphs (Virtuoso
+    keeps every triple in a named graph).
+    """
 
     persistent: bool
     backup: bool
     rdflib_view: bool
     hard_timeout: bool
+    atomic_update: bool = True
+    empty_graphs: bool = True
+    default_graph: bool = True
 
 
 class QueryResult:
@@ -66,20 +75,22 @@ class QueryResult:
     :class:`pyoxigraph.Triple` (CONSTRUCT/DESCRIBE); :attr:`boolean` holds an ASK answer.
     :meth:`serialize` writes the whole answer in a standard format, streaming.
     A ``deadline`` (a :func:`time.monotonic` value) stops a long read cooperatively.
+    ``raw`` is what pyoxigraph's ``Store.query`` or ``parse_query_results`` returned, a
+    ``bool``, or any iterable of :class:`pyoxigraph.Triple` (a parsed CONSTRUCT answer).
     """
 
-    def __init__(self, raw: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | bool, *,
-                 deadline: float | None = None) -> None:
+    def __init__(self, raw: ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean | bool
+                 | Iterable[ox.Triple], *, deadline: float | None = None) -> None:
         self._raw = raw
         self._deadline = deadline
         if isinstance(raw, ox.QuerySolutions):
             self.kind = QueryKind.SELECT
             self.variables: list[str] = [v.value for v in raw.variables]
-        elif isinstance(raw, ox.QueryTriples):
-            self.kind = QueryKind.GRAPH
+        elif isinstance(raw, ox.QueryBoolean | bool):
+            self.kind = QueryKind.ASK
             self.variables = []
         else:
-            self.kind = QueryKind.ASK
+            self.kind = QueryKind.GRAPH
             self.variables = []
 
     @property
@@ -92,7 +103,7 @@ class QueryResult:
         if self.kind is QueryKind.ASK:
             raise UsageError("an ASK query has no rows; read .boolean")
         raw = self._raw
-        assert isinstance(raw, ox.QuerySolutions | ox.QueryTriples)
+        assert not isinstance(raw, ox.QueryBoolean | bool)
         if self._deadline is None:
             yield from raw
             return
@@ -119,8 +130,10 @@ class QueryResult:
         if self.kind is QueryKind.GRAPH:
             if not isinstance(format, RdfFormat):
                 raise UsageError(f"a CONSTRUCT/DESCRIBE answer is RDF, not {format.value}")
-            assert isinstance(self._raw, ox.QueryTriples)
-            self._raw.serialize(sink, format.oxigraph)
+            if isinstance(self._raw, ox.QueryTriples):
+                self._raw.serialize(sink, format.oxigraph)
+            else:
+                ox.serialize(self, sink, format.oxigraph)  # type: ignore[arg-type]
             return
         if not isinstance(format, ResultFormat):
             raise UsageError(f"a {self.kind.value.upper()} answer is a result set, "
@@ -162,12 +175,20 @@ class _DeadlineWriter:
 class Store(Protocol):
     """The protocol every backend implements. Graph names are IRIs as strings."""
 
-    capabilities: Capabilities
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend can do; an attribute or a (read-only) property."""
+        ...
 
     def query(self, query: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, timeout: float | None = None,
               base_iri: str | None = None) -> QueryResult:
-        """Run a SPARQL query. Without a dataset the default graph is the union of all graphs."""
+        """Run a SPARQL query. Without a dataset the default graph is the union of all graphs.
+
+        With ``default_graphs`` and/or ``named_graphs`` the dataset is exactly what they list,
+        as the SPARQL 1.1 Protocol's ``default-graph-uri``/``named-graph-uri`` build it
+        (https://www.w3.org/TR/sparql11-query/#specifyingDataset): a list left out is empty.
+        """
         ...
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:

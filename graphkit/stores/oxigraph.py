@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from graphkit.errors import (
     InputError,
+    QueryError,
     QuerySyntaxError,
     RdfSyntaxError,
     StoreError,
@@ -31,6 +32,7 @@ from graphkit.errors import (
     position_of,
 )
 from graphkit.formats import RdfFormat, is_gzip_path
+from graphkit.sparql_text import has_dataset_clause
 from graphkit.stores.base import (
     Capabilities,
     GraphInfo,
@@ -57,12 +59,19 @@ class OxigraphStore:
     [1]
     """
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        # read_only: for query worker processes over a snapshot (graphkit.workers); opening
+        # a store read-only while another process writes it is undefined behaviour
+        self.read_only = read_only
+        if read_only and self.path is None:
+            raise UsageError("only an on-disk store can be opened read-only")
         try:
-            if self.path is not None:
+            if self.path is not None and not read_only:
                 self.path.mkdir(parents=True, exist_ok=True)
-            self._store: ox.Store | None = ox.Store(str(self.path)) if self.path else ox.Store()
+            self._store: ox.Store | None = (
+                ox.Store.read_only(str(self.path)) if read_only and self.path
+                else ox.Store(str(self.path)) if self.path else ox.Store())
         except OSError as error:
             hint = " (another process has it open: stop it or use another --store)" \
                 if "lock" in str(error).lower() else ""
@@ -71,7 +80,8 @@ class OxigraphStore:
         self.capabilities = Capabilities(persistent=self.path is not None,
                                          backup=self.path is not None,
                                          rdflib_view=True, hard_timeout=False)
-        self._recover()
+        if not read_only:
+            self._recover()
 
     # -- plumbing ---------------------------------------------------------------------
     @property
@@ -90,8 +100,9 @@ class OxigraphStore:
 
     def close(self) -> None:
         if self._store is not None:
-            with contextlib.suppress(OSError):
-                self._store.flush()
+            if not self.read_only:  # a read-only store has nothing to flush (and refuses)
+                with contextlib.suppress(OSError):
+                    self._store.flush()
             self._store = None
             gc.collect()  # RocksDB releases its lock when the last reference goes
 
@@ -117,11 +128,14 @@ class OxigraphStore:
               base_iri: str | None = None) -> QueryResult:
         options: dict[str, object] = {}
         if default_graphs is None and named_graphs is None:
-            options["use_default_graph_as_union"] = True
+            # the union, unless the query names its dataset (FROM), which pyoxigraph's
+            # union option would override
+            options["use_default_graph_as_union"] = not has_dataset_clause(query)
         else:
+            # a dataset as SPARQL 1.1 Query 13.2 and the Protocol build it: what is not
+            # listed is not in it (no named graphs unless named_graphs lists them)
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
-            if named_graphs is not None:
-                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
         deadline = time.monotonic() + timeout if timeout else None
         try:
             raw = self.raw.query(query, base_iri=base_iri, **options)  # type: ignore[arg-type]
@@ -132,6 +146,8 @@ class OxigraphStore:
             raise QuerySyntaxError(str(error)) from error
         except OSError as error:
             raise StoreError(f"query failed: {error}") from error
+        except RuntimeError as error:  # pyoxigraph's evaluation errors
+            raise QueryError(f"query failed: {error}") from error
         return QueryResult(raw, deadline=deadline)
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
@@ -144,6 +160,8 @@ class OxigraphStore:
             raise QuerySyntaxError(str(error)) from error
         except OSError as error:
             raise StoreError(f"update failed: {error}") from error
+        except RuntimeError as error:  # e.g. DROP GRAPH of a graph that does not exist
+            raise QueryError(f"update failed: {error}") from error
 
     # -- graphs -----------------------------------------------------------------------
     def add_graph(self, graph: str) -> None:
@@ -195,7 +213,8 @@ class OxigraphStore:
         target_sparql = "DEFAULT" if isinstance(target, ox.DefaultGraph) else str(target)
         clear = f"CLEAR SILENT {'DEFAULT' if target_sparql == 'DEFAULT' else 'GRAPH ' + target_sparql} ;\n" if replace else ""
         try:
-            self.raw.update(f"{clear}ADD {staging} TO {target_sparql} ; DROP GRAPH {staging}")
+            self.raw.update(f"{clear}ADD SILENT {staging} TO {target_sparql} ; "
+                            f"DROP SILENT GRAPH {staging}")
         finally:
             self.remove_graph(staging.value)
 
