@@ -1,0 +1,150 @@
+"""Query executors: streaming, errors before the first chunk, the worker pool's snapshots,
+time and memory limits. (The HTTP side is in tests/service/test_hostile.py.)"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graphkit.errors import QueryError, QuerySyntaxError, QueryTimeoutError, UsageError
+from graphkit.formats import RdfFormat, ResultFormat
+from graphkit.stores import OxigraphStore, QueryKind
+from graphkit.workers import (
+    CHUNK,
+    QueryExecutor,
+    QueryJob,
+    ThreadExecutor,
+    WorkerPool,
+    executor_for,
+    stream_from_thread,
+)
+
+FORMATS = {QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
+           QueryKind.GRAPH: RdfFormat.N_TRIPLES}
+ROWS = "SELECT ?n WHERE { VALUES ?n { %s } }" % " ".join(str(n) for n in range(20000))
+
+
+def filled(store: OxigraphStore, n: int = 3000) -> OxigraphStore:
+    store.raw.bulk_extend([ox.Quad(ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"),
+                                   ox.Literal(i)) for i in range(n)])
+    return store
+
+
+def test_executor_for_picks_processes_only_for_a_store_on_disk(tmp_path: Path) -> None:
+    assert isinstance(executor_for(OxigraphStore(), workers=1, timeout=1), ThreadExecutor)
+    on_disk = OxigraphStore(tmp_path / "s")
+    assert isinstance(executor_for(on_disk, workers=1, timeout=1), WorkerPool)
+    assert isinstance(executor_for(on_disk, workers=1, timeout=1, processes=False),
+                      ThreadExecutor)
+    on_disk.close()
+
+
+def check_streaming_and_errors(executor: QueryExecutor) -> None:
+    stream = executor.open(QueryJob(ROWS, formats=FORMATS))
+    assert stream.kind is QueryKind.SELECT and stream.format is ResultFormat.JSON
+    chunks = list(stream)
+    assert len(chunks) > 3 and all(len(c) >= CHUNK for c in chunks[:-1])
+    assert len(json.loads(b"".join(chunks))["results"]["bindings"]) == 20000
+    triples = executor.open(QueryJob("CONSTRUCT WHERE { ?s ?p ?o }", formats=FORMATS))
+    assert triples.format is RdfFormat.N_TRIPLES
+    assert len(list(ox.parse(b"".join(triples), format=ox.RdfFormat.N_TRIPLES))) == 3000
+    # errors come before the first chunk, while a caller can still choose a status
+    with pytest.raises(QuerySyntaxError) as error:
+        executor.open(QueryJob("SELECT * WHERE {\n ?s ?p }", formats=FORMATS))
+    assert error.value.line == 2
+    with pytest.raises(UsageError, match="no format"):
+        executor.open(QueryJob("ASK {}", formats={QueryKind.SELECT: ResultFormat.CSV}))
+    # a table for an HTML page
+    stream = executor.open(QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o",
+                                    table_rows=2))
+    assert stream.format is None
+    table = json.loads(b"".join(stream))
+    assert table["truncated"] is True and table["variables"] == ["s", "o"]
+    assert table["rows"][0] == ["<http://e/s0>",
+                                '"0"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    assert b"".join(executor.open(QueryJob("ASK {}", formats=FORMATS))) == \
+        b'{"head":{},"boolean":true}'  # and the executor still works
+
+
+def test_threads_stream_and_report_errors() -> None:
+    check_streaming_and_errors(ThreadExecutor(filled(OxigraphStore()), workers=2, timeout=5))
+
+
+def test_the_pool_streams_reports_errors_and_sees_writes(tmp_path: Path) -> None:
+    store = filled(OxigraphStore(tmp_path / "store"))
+    pool = WorkerPool(store, workers=2, timeout=10)
+    pool.start()
+    try:
+        check_streaming_and_errors(pool)
+        assert pool.generation == 1
+        pool.write(lambda: store.update("INSERT DATA { <http://e/new> <http://e/p> 1 }"))
+        assert pool.generation == 2
+        for _ in range(3):  # whichever worker takes it sees the write
+            assert b"true" in b"".join(pool.open(QueryJob("ASK { <http://e/new> ?p ?o }",
+                                                          formats=FORMATS)))
+        with pytest.raises(QuerySyntaxError):  # a failed write leaves a consistent state
+            pool.write(lambda: store.update("INSERT DATA {"))
+        snapshots = sorted(p.name for p in (tmp_path / ".store.snapshots").iterdir())
+        assert snapshots[-1] == f"{pool.generation:08d}" and len(snapshots) <= 3
+        # a client that goes away mid-answer: its worker is replaced, the pool goes on
+        for _ in range(3):
+            stream = pool.open(QueryJob(ROWS, formats=FORMATS))
+            next(stream)
+            stream.close()
+        assert wait_for(lambda: len(pool.worker_pids()) == 2)
+        assert b"true" in b"".join(pool.open(QueryJob("ASK { ?s ?p ?o }", formats=FORMATS)))
+    finally:
+        pool.close()
+        store.close()
+    assert not (tmp_path / ".store.snapshots").exists()
+
+
+def test_the_pool_stops_runaway_and_greedy_queries(tmp_path: Path) -> None:
+    store = filled(OxigraphStore(tmp_path / "store"))
+    pool = WorkerPool(store, workers=2, timeout=3, memory_limit=200_000_000)
+    pool.start()
+    try:
+        before = set(pool.worker_pids())
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError, match="time limit of 3 s"):
+            pool.open(QueryJob("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                               formats=FORMATS))
+        assert 2.9 < time.monotonic() - started < 5
+        assert wait_for(lambda: len(pool.worker_pids()) == 2
+                        and len(set(pool.worker_pids()) & before) == 1)
+        # an ORDER BY over a product grows by hundreds of MB a second: past the limit the
+        # engine aborts (here past 200 MB), the pool says why and starts another worker
+        with pytest.raises(QueryError, match="more memory"):
+            pool.open(QueryJob("SELECT * { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f",
+                               formats=FORMATS))
+        assert wait_for(lambda: len(pool.worker_pids()) == 2)
+        assert b"true" in b"".join(pool.open(QueryJob("ASK { ?s ?p ?o }", formats=FORMATS)))
+    finally:
+        pool.close()
+        store.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_stream_from_thread() -> None:
+    stream = stream_from_thread(lambda out: out.write(b"x" * (3 * CHUNK)))
+    assert b"".join(stream) == b"x" * (3 * CHUNK)
+
+    def broken(out: io.BytesIO) -> None:
+        raise QueryError("nothing to write")
+
+    with pytest.raises(QueryError, match="nothing to write"):
+        stream_from_thread(broken)  # type: ignore[arg-type]
