@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from graphkit.settings import Settings, load_settings
 from graphkit.stores import Store, open_store
-from service.routers import home, sparql
+from graphkit.workers import WorkerPool, executor_for
+from service.routers import browse, entities, graph_store, home, sparql, vocab
+from service.security import add_cors
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -18,15 +20,25 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     """The service over ``store`` (or the store the settings name, opened at start-up).
 
     A store passed in stays the caller's to close; one opened here is closed at shutdown.
+    Queries run on ``app.state.executor`` (:mod:`graphkit.workers`): for an on-disk store a
+    pool of worker processes started here and stopped at shutdown. Whatever writes to the
+    store goes through ``app.state.executor.write(...)``, so that the workers see it.
     """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
         app.state.store = store if store is not None else open_store(settings)
+        executor = executor_for(app.state.store, workers=settings.query_workers,
+                                timeout=settings.query_timeout)
+        if isinstance(executor, WorkerPool):
+            executor.start()
+        app.state.executor = executor
         try:
             yield
         finally:
+            executor.close()
+            app.state.executor = None
             if owned:
                 app.state.store.close()
 
@@ -37,6 +49,11 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
         app.state.store = store
     app.include_router(home.router)
     app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    app.include_router(entities.router)
+    app.include_router(browse.router)
+    app.include_router(vocab.router)
+    add_cors(app, settings)
     return app
 
 
