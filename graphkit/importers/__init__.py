@@ -1,9 +1,13 @@
 """Importers: the formats contributors already have, turned into RDF that fits the ontology.
 
 - :mod:`graphkit.importers.csv`: CSV templates (organisations, people and posts,
-  memberships, events, publications), problems reported by row and column.
+  memberships, events, publications; the columns in
+  :mod:`graphkit.importers.csv_templates`), problems reported by row and column.
 - :mod:`graphkit.importers.popolo`: Popolo JSON (persons, organizations, memberships, posts,
   events, areas).
+- :mod:`graphkit.importers.media`: an uploaded document by its media type (any RDF syntax
+  we parse, or a CSV template), for the contribution workflow.
+- :mod:`graphkit.importers.command`: ``graphkit import csv|popolo FILE`` as a library call.
 
 Both mint entity IRIs ``<base>id/<kind>/<slug>`` with the slug rules of
 ``docs/modelling.md`` (:func:`slugify`) and give back an :class:`ImportResult`: the
