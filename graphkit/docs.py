@@ -1,8 +1,9 @@
 """HTML documentation of the ontology and the SKOS schemes, made with pyLODE.
 
 ``write_docs(root, out)`` writes ``out/index.html`` (the ontology, pyLODE's OntPub profile)
-and ``out/schemes/<name>.html`` (each scheme, pyLODE's VocPub profile). The service
-serves these pages at ``/ns`` and ``/scheme/<name>``.
+and ``out/schemes/<name>.html`` (each scheme with its hierarchy and every concept, made by
+:mod:`graphkit.docs_schemes`: pyLODE 3.3.4's VocPub profile renders only a scheme's
+metadata). The service serves the ontology page at ``/ns``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphkit.docs_schemes import render_scheme
 from graphkit.errors import InputError, RdfSyntaxError
 
 __all__ = ["DocsReport", "write_docs"]
@@ -31,7 +33,6 @@ def write_docs(root: Path, out: Path) -> DocsReport:
     leaves a half page behind.
     """
     from pylode.profiles.ontpub import OntPub
-    from pylode.profiles.vocpub import VocPub
 
     ontology = root / "ontology" / "ogk.ttl"
     if not ontology.is_file():
@@ -39,19 +40,18 @@ def write_docs(root: Path, out: Path) -> DocsReport:
     report = DocsReport()
     _write(out / "index.html", _render(OntPub, ontology), report)
     for scheme in sorted((root / "ontology" / "schemes").glob("*.ttl")):
-        _write(out / "schemes" / f"{scheme.stem}.html", _render(VocPub, scheme), report)
+        _write(out / "schemes" / f"{scheme.stem}.html", render_scheme(scheme), report)
     return report
 
 
 def _render(profile: type, path: Path) -> str:
-    from pylode.profiles.ontpub import PylodeError as OntPubError
-    from pylode.profiles.vocpub import PylodeError as VocPubError
+    from pylode.profiles.ontpub import PylodeError
 
     try:
         html: str = profile(ontology=path).make_html(include_css=True)
     except SyntaxError as error:  # rdflib's parse error
         raise RdfSyntaxError(str(error), file=path) from error
-    except (OntPubError, VocPubError, KeyError, ValueError) as error:
+    except (PylodeError, KeyError, ValueError) as error:
         raise InputError(f"{path}: pyLODE could not document it: {error}") from error
     return html
 
