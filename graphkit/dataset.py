@@ -301,6 +301,7 @@ class DumpSet:
         self._level = compress_level
         self._lock = threading.Lock()
         self._made: dict[DumpFormat, Dump] = {}
+        self._writing = {format: threading.Lock() for format in DumpFormat}
 
     def current(self, format: DumpFormat, token: str) -> Dump | None:
         with self._lock:
@@ -340,8 +341,13 @@ class DumpSet:
 
     def ensure(self, token: str, formats: Iterable[DumpFormat] = tuple(DumpFormat)
                ) -> list[Dump]:
-        """Every dump for state ``token``, writing those not there yet."""
-        return [self.current(f, token) or self.write(f, token) for f in formats]
+        """Every dump for state ``token``, writing those not there yet (one writer per
+        format: a second caller waits for the file the first is writing)."""
+        dumps = []
+        for format in formats:
+            with self._writing[format]:
+                dumps.append(self.current(format, token) or self.write(format, token))
+        return dumps
 
 
 # -- VoID and DCAT --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphkit.describe import Label, Ref, pick_label, ask, select
+from graphkit.describe import Label, Ref, ask, pick_label, select
 from graphkit.errors import UsageError
 from graphkit.namespaces import PREFIXES
 from graphkit.stores.base import Store

@@ -82,10 +82,15 @@ class Hit:
     score: float
 
 
+#: Letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d",
+                          "þ": "th", "ı": "i", "ħ": "h"})
+
+
 def normalise(text: str) -> str:
     """Lower case, accents removed, punctuation as spaces: ``"Hernán  Larraín!"`` →
-    ``"hernan larrain"``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ``"hernan larrain"``; ``"Œuvre"`` → ``"oeuvre"``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.findall(r"\w+", bare))
 

@@ -33,7 +33,7 @@ from graphkit.dataset import (
     StoreWatch,
     statistics,
 )
-from graphkit.describe import Label, Ref, Labels, select
+from graphkit.describe import Label, Labels, Ref, select
 from graphkit.namespaces import OGK, PREFIXES, compact
 from graphkit.search import SearchIndex, superclasses
 from graphkit.settings import Settings

@@ -53,6 +53,9 @@ router = APIRouter(tags=["linked data"])
 KINDS = frozenset({"org", "network", "person", "post", "membership", "initiative", "plan",
                    "commitment", "publication", "event", "agenda-item", "place", "source"})
 INCOMING_PAGE = 10
+#: Relations (memberships, posts, participations) read as sentences on a page; the rest
+#: are among the incoming links, paged.
+RELATION_PAGE = 25
 RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD,
                "nt": RdfFormat.N_TRIPLES, "rdf": RdfFormat.RDF_XML}
 SCHEMA = PREFIXES["schema"]
@@ -124,7 +127,7 @@ async def entity(request: Request, kind: str, name: str,
     languages = languages_of(request)
     description = await run_in_threadpool(
         describe, store, iri, languages=languages, incoming_property=incoming,
-        incoming_offset=offset, incoming_limit=INCOMING_PAGE)
+        incoming_offset=offset, incoming_limit=INCOMING_PAGE, relation_limit=RELATION_PAGE)
     if description is None:
         return not_found(request, f"Nothing is known about <{iri}>.", html=True,
                          headers=headers)

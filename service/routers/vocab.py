@@ -56,7 +56,7 @@ def add_term_anchors(html: str, namespace: str) -> str:
     lands on the term."""
     pattern = re.compile(
         r'(<div class="[^"]*\bentity\b[^"]*" id="(?P<id>[^"]+)">)(?P<body>.{0,800}?)'
-        r'<code>(?P<iri>' + re.escape(namespace) + r'[^<]*)</code>', re.S)
+        r'<code>(?P<iri>' + re.escape(namespace) + r'[^<]*)</code>', re.DOTALL)
     taken = set(re.findall(r'\bid="([^"]+)"', html))
 
     def anchor(match: re.Match[str]) -> str:
