@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from graphkit.errors import UsageError
 
-__all__ = ["Window", "bounds", "year_of"]
+__all__ = ["Window", "bounds", "earliest", "first_date", "latest", "sort_key", "year_of"]
 
 _DATE = re.compile(r"^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -95,9 +95,7 @@ class Window:
         ended = bounds(end) if end else None
         if self.last is not None and began is not None and began[0] > self.last:
             return False
-        if self.first is not None and ended is not None and ended[1] < self.first:
-            return False
-        return True
+        return not (self.first is not None and ended is not None and ended[1] < self.first)
 
     def reached(self, when: str | None) -> bool:
         """Whether a one-off happening at ``when`` had happened by the window's last day."""
@@ -107,3 +105,33 @@ class Window:
     def within(self, when: str | None) -> bool:
         """Whether a one-off at ``when`` may fall inside the window (unknown: yes)."""
         return self.overlaps(when, when)
+
+
+@lru_cache(maxsize=1 << 16)
+def sort_key(text: str) -> tuple[int, str]:
+    """A key that orders dates of any precision by their first day (non-dates first)."""
+    found = bounds(text)
+    return (found[0].toordinal() if found else 0, text)
+
+
+def first_date(values: list[str] | None) -> str | None:
+    """The earliest of ``values`` (``None`` when there are none)."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else min(values, key=sort_key)
+
+
+def earliest(current: str | None, other: str | None) -> str | None:
+    """The earlier of two dates, either of which may be unknown."""
+    if current is None or other is None or current == other:
+        return current or other
+    return min(current, other, key=sort_key)
+
+
+def latest(current: str | None, other: str | None) -> str | None:
+    """The later of two dates by their last day, either of which may be unknown."""
+    if current is None or other is None or current == other:
+        return current or other
+    found = [(bounds(t), t) for t in (current, other)]
+    return max(found, key=lambda pair: (pair[0][1].toordinal() if pair[0] else 0,
+                                        pair[1]))[1]
