@@ -25,6 +25,7 @@ graphkit.errors.ForbiddenQueryError: SERVICE <http://10.0.0.1/sparql> is not all
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,10 @@ __all__ = [
     "check_loads",
     "check_services",
     "has_dataset_clause",
+    "has_limit",
     "query_form",
+    "variables",
+    "where_start",
 ]
 
 # https://www.w3.org/TR/sparql11-query/#rIRIREF
@@ -70,6 +74,8 @@ _FORMS = {"select": QueryKind.SELECT, "ask": QueryKind.ASK,
 _UPDATE_KEYWORDS = re.compile(_NOT_AFTER_NAME + "(?i:(with|using|where|delete|insert))")
 # FROM or FROM NAMED, then an IRI or a prefixed name ("from:" alone is a prefix)
 _FROM = re.compile(_NOT_AFTER_NAME + r"(?i:from(?:\s*named)?)\s*(?:<|[^\s:<{]*:)")
+_WHERE = re.compile(_NOT_AFTER_NAME + r"(?i:where)(?![\w:])")
+_LIMIT_OFFSET = re.compile(_NOT_AFTER_NAME + r"(?i:limit|offset)(?![\w:])")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -93,6 +99,7 @@ class _Masked:
         return out
 
 
+@functools.lru_cache(maxsize=64)  # a request reads the same text several times
 def _mask(text: str) -> _Masked:
     chars = list(text)
     iris: dict[int, str] = {}
@@ -170,6 +177,56 @@ def has_dataset_clause(query: str) -> bool:
     return any(depths[m.start()] == 0 and _outside_parentheses(masked.text, m.start())
                and not _PREFIX_DECL.search(masked.text, 0, m.start())
                for m in _FROM.finditer(masked.text))
+
+
+def variables(text: str) -> list[tuple[int, str]]:
+    """The offset and name (without ``?``/``$``) of every variable the text uses, outside
+    strings, IRIs and comments.
+
+    >>> variables("SELECT ?a { ?a <p> '?b' } # ?c")
+    [(7, 'a'), (12, 'a')]
+    """
+    masked = _mask(text).text
+    found = []
+    for match in re.finditer(r"[?$](v+)", masked):
+        found.append((match.start(), text[match.start(1):match.end(1)]))
+    return found
+
+
+def where_start(query: str) -> int:
+    """The offset just after the ``{`` that opens the query's WHERE clause, where a
+    ``VALUES`` block binds variables for the whole pattern (the keyword ``WHERE`` is
+    needed after a CONSTRUCT template; otherwise the first top-level group counts).
+
+    >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    >>> q[:where_start(q)]
+    'CONSTRUCT { ?s ?p ?o } WHERE {'
+    """
+    masked = _mask(query)
+    depths = masked.depths()
+    for match in _WHERE.finditer(masked.text):
+        if depths[match.start()] == 0:
+            brace = masked.text.find("{", match.end())
+            if brace >= 0:
+                return brace + 1
+    form = _PROLOGUE_AND_FORM.match(masked.text)
+    if form is not None and form.group(1).lower() != "construct":
+        for position in range(form.end(), len(masked.text)):
+            if masked.text[position] == "{" and depths[position] == 0 \
+                    and _outside_parentheses(masked.text, position):
+                return position + 1
+    raise UsageError("the query has no WHERE clause to bind parameters in")
+
+
+def has_limit(query: str) -> bool:
+    """Whether the query itself has a top-level ``LIMIT`` or ``OFFSET``.
+
+    >>> has_limit("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 1 } }"), has_limit("ASK {} LIMIT 2")
+    (False, True)
+    """
+    masked = _mask(query)
+    depths = masked.depths()
+    return any(depths[m.start()] == 0 for m in _LIMIT_OFFSET.finditer(masked.text))
 
 
 def _outside_parentheses(masked: str, position: int) -> bool:

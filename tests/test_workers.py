@@ -27,7 +27,7 @@ from graphkit.workers import (
 
 FORMATS = {QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
            QueryKind.GRAPH: RdfFormat.N_TRIPLES}
-ROWS = "SELECT ?n WHERE { VALUES ?n { %s } }" % " ".join(str(n) for n in range(20000))
+ROWS = "SELECT ?n WHERE { VALUES ?n { " + " ".join(str(n) for n in range(20000)) + " } }"
 
 
 def filled(store: OxigraphStore, n: int = 3000) -> OxigraphStore:
@@ -48,6 +48,7 @@ def test_executor_for_picks_processes_only_for_a_store_on_disk(tmp_path: Path) -
 def check_streaming_and_errors(executor: QueryExecutor) -> None:
     stream = executor.open(QueryJob(ROWS, formats=FORMATS))
     assert stream.kind is QueryKind.SELECT and stream.format is ResultFormat.JSON
+    assert not stream.complete  # a long answer streams
     chunks = list(stream)
     assert len(chunks) > 3 and all(len(c) >= CHUNK for c in chunks[:-1])
     assert len(json.loads(b"".join(chunks))["results"]["bindings"]) == 20000
@@ -83,6 +84,11 @@ def test_the_pool_streams_reports_errors_and_sees_writes(tmp_path: Path) -> None
     try:
         check_streaming_and_errors(pool)
         assert pool.generation == 1
+        # a short answer arrives whole with its first chunk and frees its worker at once:
+        # more unread answers than workers, none waits for a free one
+        short = [pool.open(QueryJob("ASK { ?s ?p ?o }", formats=FORMATS)) for _ in range(5)]
+        assert all(s.complete for s in short)
+        assert [b"".join(s) for s in short] == [b'{"head":{},"boolean":true}'] * 5
         pool.write(lambda: store.update("INSERT DATA { <http://e/new> <http://e/p> 1 }"))
         assert pool.generation == 2
         for _ in range(3):  # whichever worker takes it sees the write

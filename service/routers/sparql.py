@@ -39,11 +39,23 @@ from starlette.concurrency import run_in_threadpool
 from graphkit.errors import GraphkitError
 from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import Settings
-from graphkit.sparql_text import add_update_dataset, check_loads, check_services, query_form
+from graphkit.sparql_text import (
+    add_update_dataset,
+    check_loads,
+    check_services,
+    query_form,
+)
 from graphkit.stores import QueryKind, Store
 from graphkit.workers import QueryExecutor, QueryJob, ResultStream
 from service.dependencies import get_executor, get_settings, get_store
-from service.negotiation import GRAPH_OFFERS, HTML, Offer, choose, format_parameter, offers_for
+from service.negotiation import (
+    GRAPH_OFFERS,
+    HTML,
+    Offer,
+    choose,
+    format_parameter,
+    offers_for,
+)
 from service.problems import Problem, problem_for
 from service.security import read_body, require_write_token
 from service.templates import templates
@@ -220,6 +232,8 @@ async def _query(request: Request, operation: Operation, settings: Settings,
         return templates.TemplateResponse(request, "sparql_results.html", {
             "query": query, "table": table, "limit": settings.max_html_rows,
         }, headers=VARY)
+    if stream.complete:  # a short answer, already whole: one piece, no streaming
+        return Response(b"".join(stream), media_type=offer.content_type, headers=VARY)
     return StreamingResponse(stream_body(stream), media_type=offer.content_type,
                              headers=VARY)
 
