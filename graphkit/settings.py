@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     max_html_rows: int = Field(default=1_000, gt=0)
     query_workers: int = Field(default=2, ge=1)
+    sparql_rate_limit: float = Field(
+        default=0.0, ge=0, description="Queries per second per client on /sparql; 0: no limit.")
+    sparql_rate_burst: int = Field(default=20, ge=1,
+                                   description="Queries a client may send at once.")
+    cache_max_age: int = Field(
+        default=0, ge=0, description="Seconds caches may keep GET answers of /sparql, /id/, "
+        "/api/queries (Cache-Control: public, max-age); 0: no header added.")
     cors_origins: tuple[str, ...] = ()
     service_allow_list: tuple[str, ...] = ()
 

@@ -38,96 +38,63 @@ own graphs (``system_graphs`` prefixes) are hidden from :meth:`RemoteStore.graph
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import functools
-import gzip
-import html
-import http.client
 import re
-import ssl
 import threading
 import time
-import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from enum import Enum
-from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
 import httpx
 import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, INSERT, POST, XML, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    SPARQLWrapperException,
-    Unauthorized,
-    URITooLong,
-)
 
 from graphkit.errors import (
     GraphkitError,
     InputError,
-    QuerySyntaxError,
     QueryTimeoutError,
     RemoteStoreError,
     StoreError,
     UsageError,
-    position_of,
 )
-from graphkit.formats import RdfFormat, ResultFormat, is_gzip_path
+from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import DEFAULT_REMOTE_SYSTEM_GRAPHS
-from graphkit.stores.base import Capabilities, GraphInfo, LoadSource, Progress, QueryResult
+from graphkit.stores.base import (
+    Capabilities,
+    GraphInfo,
+    LoadSource,
+    Progress,
+    QueryResult,
+)
 from graphkit.stores.oxigraph import _rdf_syntax_error
+from graphkit.stores.remote_wire import (
+    _GENERIC,
+    _OXIGRAPH,
+    _VIRTUOSO,
+    ACCEPT,
+    EMPTY_GRAPH,
+    NT,
+    HttpAuth,
+    _Dialect,
+    _graph_ref,
+    _header,
+    _insert_data,
+    _plain_blank_nodes,
+    _query_form,
+    _read,
+    _read_all,
+    _server_message,
+    _text,
+    _tls_context,
+    _truthy,
+    sparql_errors,
+)
 
 if TYPE_CHECKING:
     from graphkit.settings import Settings
 
 __all__ = ["HttpAuth", "RemoteStore"]
-
-#: Stands for "no graph" in a dataset: the Protocol cannot say "empty" any other way.
-EMPTY_GRAPH = "urn:graphkit:empty-graph"
-ACCEPT = ("application/sparql-results+xml, application/n-triples;q=0.9, "
-          "text/turtle;q=0.8, application/sparql-results+json;q=0.5, "
-          "application/rdf+xml;q=0.5")
-NT = RdfFormat.N_TRIPLES
-_CHUNK = 64 * 1024
-
-
-class HttpAuth(str, Enum):
-    """How credentials are sent; ``None`` in :class:`RemoteStore` asks the server's 401."""
-
-    BASIC = "basic"
-    DIGEST = "digest"
-
-
-@dataclass(frozen=True)
-class _Dialect:
-    """What one kind of server does differently."""
-
-    name: str
-    atomic_update: bool = True
-    empty_graphs: bool = True
-    default_graph: bool = True
-    describe_prefix: str = ""
-    dataset_loads_by_graph: bool = False  # updates too small for a whole file
-    keeps_named_graphs: bool = False  # default-graph-uri alone leaves every named graph in
-    timeout_parameter: str | None = None  # milliseconds, so the server stops working too
-    cuts_graph_reads: bool = False  # Graph Store GET silently cut at a row limit
-    union_parameter: str | None = None  # asks for the union default graph, per query
-
-
-_GENERIC = _Dialect("generic")
-# Oxigraph's --union-default-graph flag makes it refuse updates with WITH or USING, so the
-# union is asked for query by query instead, and the default graph stays its own.
-_OXIGRAPH = _Dialect("oxigraph", union_parameter="union-default-graph")
-_VIRTUOSO = _Dialect("virtuoso", atomic_update=False, empty_graphs=False, default_graph=False,
-                     describe_prefix='define sql:describe-mode "CBD"\n',
-                     dataset_loads_by_graph=True, keeps_named_graphs=True,
-                     timeout_parameter="timeout", cuts_graph_reads=True)
 
 
 class RemoteStore:
@@ -245,7 +212,7 @@ class RemoteStore:
             sparql.addParameter(dialect.union_parameter, "")
         if dialect.timeout_parameter:
             sparql.addParameter(dialect.timeout_parameter, str(max(1, int(limit * 1000))))
-        with self._sparql_errors(self.endpoint, limit, lines_added=prologue.count("\n")):
+        with sparql_errors(self.endpoint, limit, lines_added=prologue.count("\n")):
             # the attribute, not setTimeout(), which truncates to whole seconds (0.5 -> 0,
             # meaning no timeout at all)
             sparql.timeout = max(deadline - time.monotonic(), 0.001)  # type: ignore[assignment]
@@ -268,7 +235,7 @@ class RemoteStore:
 
     def _run_update(self, update: str, *, lines_added: int = 0) -> None:
         sparql = self._sparql(update, form=INSERT)
-        with self._sparql_errors(self.update_endpoint, self.write_timeout,
+        with sparql_errors(self.update_endpoint, self.write_timeout,
                                  lines_added=lines_added, update=True):
             sparql.timeout = self.write_timeout  # type: ignore[assignment]
             answer = sparql.query()
@@ -327,52 +294,6 @@ class RemoteStore:
                                    f"{error}") from error
         raise RemoteStoreError(f"{self.endpoint}: the answer is {media or 'untyped'}, neither "
                                "a SPARQL result format nor RDF")
-
-    @contextlib.contextmanager
-    def _sparql_errors(self, url: str, timeout: float, *, lines_added: int = 0,
-                       update: bool = False) -> Iterator[None]:
-        """SPARQLWrapper's and urllib's exceptions as graphkit's, naming the URL."""
-        what = "update" if update else "query"
-        try:
-            yield
-        except GraphkitError:
-            raise
-        except QueryBadFormed as error:
-            message = _server_message(_body_of(error))
-            line, column = position_of(SyntaxError(message))
-            if line is not None:
-                line = line - lines_added if line > lines_added else None
-                column = column if line is not None else None
-            message = re.sub(r"^error at \d+:\d+: ", "", message)
-            raise QuerySyntaxError(message, line=line, column=column) from error
-        except Unauthorized as error:
-            raise RemoteStoreError(f"{url}: the server refused the credentials (401): "
-                                   f"{_server_message(_body_of(error))}", status=401) from error
-        except EndPointNotFound as error:
-            raise RemoteStoreError(f"{url}: no SPARQL endpoint there (404)", status=404) from error
-        except URITooLong as error:
-            raise RemoteStoreError(f"{url}: the request is too long (414)", status=414) from error
-        except EndPointInternalError as error:
-            message = _server_message(_body_of(error))
-            if "S1TAT" in message or "interrupted by result timeout" in message:
-                raise QueryTimeoutError(f"{url}: the server stopped the {what} at its time "
-                                        f"limit: {message}") from error
-            raise RemoteStoreError(f"{url}: the {what} failed (500): {message}",
-                                   status=500) from error
-        except SPARQLWrapperException as error:
-            raise RemoteStoreError(f"{url}: {error}") from error
-        except urllib.error.HTTPError as error:
-            message = _server_message(error.read())
-            raise RemoteStoreError(f"{url}: the {what} failed ({error.code} {error.reason}): "
-                                   f"{message}", status=error.code) from error
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, TimeoutError):
-                raise _timed_out(url, what, timeout) from error
-            raise StoreError(f"cannot reach the SPARQL endpoint {url}: {error.reason}") from error
-        except TimeoutError as error:
-            raise _timed_out(url, what, timeout) from error
-        except (http.client.HTTPException, OSError) as error:
-            raise StoreError(f"{url}: the connection failed: {error!r}") from error
 
     # -- graphs -----------------------------------------------------------------------
     def add_graph(self, graph: str) -> None:
@@ -626,131 +547,3 @@ class RemoteStore:
                                  _OXIGRAPH if "oxigraph" in name else _GENERIC)
 
 
-# -- helpers ------------------------------------------------------------------------------
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default TLS context, made once: loading the CA bundle takes ~0.1 s."""
-    return httpx.create_ssl_context()
-
-
-_LEXICAL = re.compile(r'<[^<>"{}|^`\\\s]*>|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\''
-                      r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
-
-
-def _query_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword outside IRIs, strings
-    and comments (SELECT when none, and the server will say what is wrong)."""
-    found = _FORM.search(_LEXICAL.sub(" ", query))
-    return found.group(1).upper() if found else "SELECT"
-
-
-def _read_all(response: IO[bytes], deadline: float, late: str) -> bytes:
-    chunks = []
-    while chunk := response.read(_CHUNK):
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
-            raise QueryTimeoutError(late)
-    return b"".join(chunks)
-
-
-def _timed_out(url: str, what: str, timeout: float) -> QueryTimeoutError:
-    return QueryTimeoutError(f"{url}: no answer within {timeout:g} s; the {what} was "
-                             "abandoned (the server may still be working on it)")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        value = headers.get(name.lower())
-    return value
-
-
-_XML_BNODE = re.compile(rb"<bnode>nodeID://")
-_JSON_BNODE = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
-
-
-def _plain_blank_nodes(body: bytes, format: ResultFormat) -> bytes:
-    """Virtuoso names blank nodes ``nodeID://b1``, which no parser takes as a label."""
-    if b"nodeID://" not in body:
-        return body
-    if format is ResultFormat.XML:
-        return _XML_BNODE.sub(b"<bnode>", body)
-    if format is ResultFormat.JSON:
-        return _JSON_BNODE.sub(rb"\1", body)
-    return body
-
-
-def _text(term: object) -> str:
-    """The lexical value of an IRI, blank node or literal."""
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        return term.value
-    raise RemoteStoreError(f"expected an IRI or a literal, got {term!r}")
-
-
-def _truthy(term: object) -> bool:
-    return isinstance(term, ox.Literal) and term.value not in ("0", "false")
-
-
-def _body_of(error: SPARQLWrapperException) -> bytes:
-    """The server's answer, which SPARQLWrapper keeps only as a repr in its message."""
-    text = str(error)
-    marker = "\n\nResponse:\n"
-    if marker in text:
-        with contextlib.suppress(ValueError, SyntaxError):
-            body = ast.literal_eval(text.split(marker, 1)[1])
-            if isinstance(body, bytes):
-                return body
-    return text.encode()
-
-
-def _server_message(body: bytes) -> str:
-    """A server's error answer as one readable line (HTML stripped, echoed query cut)."""
-    text = body.decode("utf-8", "replace")
-    if re.search(r"<(html|!doctype|body)\b", text, re.IGNORECASE):
-        text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    text = re.split(r"\n\s*SPARQL query:", text, maxsplit=1)[0]
-    text = " ".join(text.split())
-    return text[:1000] or "(no message)"
-
-
-def _graph_ref(graph: str | None) -> str:
-    return f"GRAPH <{graph}>" if graph is not None else "DEFAULT"
-
-
-def _insert_data(by_graph: Mapping[str | None, list[ox.Triple]]) -> str:
-    """One update inserting every graph; N-Triples lines are valid SPARQL triples.
-
-    ``INSERT DATA``, or with blank nodes ``INSERT {…} WHERE {}``: the same data (one
-    solution, so one fresh node per label), and Virtuoso refuses blank nodes in
-    ``INSERT DATA``.
-    """
-    parts = []
-    blank = False
-    for graph, triples in sorted(by_graph.items(), key=lambda item: item[0] is not None):
-        blank = blank or any(isinstance(term, ox.BlankNode)
-                             for t in triples for term in (t.subject, t.object))
-        body = ox.serialize(triples, format=NT.oxigraph).decode("utf-8")
-        parts.append(body if graph is None else f"GRAPH <{graph}> {{\n{body}}}")
-    data = "\n".join(parts)
-    return f"INSERT {{\n{data}\n}} WHERE {{}}" if blank else f"INSERT DATA {{\n{data}\n}}"
-
-
-def _read(source: LoadSource, progress: Progress | None) -> tuple[bytes, str]:
-    if isinstance(source, bytes):
-        data, name = source, "<bytes>"
-    elif isinstance(source, Path):
-        if not source.is_file():
-            raise InputError(f"{source}: no such file")
-        opener = gzip.open if is_gzip_path(source) else open
-        try:
-            with opener(source, "rb") as stream:
-                data = stream.read()
-        except OSError as error:
-            raise InputError(f"{source}: cannot read: {error}") from error
-        name = str(source)
-    else:
-        data, name = source.read(), str(getattr(source, "name", "<stream>"))
-    if progress is not None:
-        progress(len(data))
-    return data, name
