@@ -8,7 +8,8 @@ import sys
 from bench.common import assemble
 
 #: Benchmark modules in the order they run; each writes its own section.
-SUITE = ["bench.load_export"]
+SUITE = ["bench.load_export", "bench.linked_data", "bench.query_mix", "bench.validation", "bench.contributions", "bench.load_test", "bench.fuzz",
+         "bench.analytics"]
 
 
 def main() -> None:

@@ -86,7 +86,11 @@ def _parser() -> argparse.ArgumentParser:
     load.set_defaults(handler=_cmd_load)
 
     query = sub.add_parser("query", help="run a SPARQL query (text or file)")
-    query.add_argument("query", metavar="QUERY|FILE")
+    query.add_argument("query", metavar="QUERY|FILE", nargs="?")
+    query.add_argument("--named", metavar="NAME", help="run sparql/NAME.rq (see /api/queries)")
+    query.add_argument("--param", metavar="K=V", action="append", default=[],
+                       help="a parameter of the named query (repeatable)")
+    query.add_argument("--page", type=int, default=None, help="page of a paginated named query")
     query.add_argument("--format", default=None,
                        choices=["table", "json", "csv", "tsv", "xml", "ttl", "nt", "jsonld",
                                 "rdf", "trig", "nq"],
@@ -112,9 +116,43 @@ def _parser() -> argparse.ArgumentParser:
                        help=".nt, .nq, .ttl (optionally .gz)")
     synth.set_defaults(handler=_cmd_synth)
 
+    analyze = sub.add_parser("analyze", help="network measures, communities, paths, exports")
+    from graphkit.analytics.command import add_arguments as add_analyze_arguments
+
+    add_analyze_arguments(analyze)
+    _add_store_options(analyze)
+    analyze.set_defaults(handler=_cmd_analyze)
+
     docs = sub.add_parser("docs", help="write the ontology's HTML documentation (pyLODE)")
     docs.add_argument("--out", type=Path, default=Path("docs/ontology"), metavar="DIR")
     docs.set_defaults(handler=_cmd_docs)
+
+    for name, text in (("backup", "back the store up into DIR, online and consistent"),
+                       ("restore", "make the store hold exactly what the backup in DIR holds")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("directory", type=Path, metavar="DIR")
+        _add_store_options(command)
+        command.set_defaults(handler=_cmd_backup if name == "backup" else _cmd_restore)
+
+    validate = sub.add_parser("validate", help="check RDF files against the SHACL shapes")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--against-store", action="store_true",
+                          help="join the files with the store's content (references resolve)")
+    validate.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    validate.add_argument("--engine", choices=("auto", "pyshacl", "sparql"), default="auto")
+    _add_store_options(validate)
+    validate.set_defaults(handler=_cmd_validate)
+
+    imp = sub.add_parser("import", help="map a CSV template or Popolo JSON file to RDF")
+    imp.add_argument("kind", choices=["csv", "popolo"])
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--template", help="CSV template name (default: from file name or header)")
+    imp_to = imp.add_mutually_exclusive_group()
+    imp_to.add_argument("--out", type=Path, metavar="FILE", help="write RDF (by extension)")
+    imp_to.add_argument("--load", action="store_true",
+                        help="validate against the store and store as a contribution")
+    _add_store_options(imp)
+    imp.set_defaults(handler=_cmd_import)
 
     serve = sub.add_parser("serve", help="serve the graph over HTTP")
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
@@ -152,8 +190,17 @@ def _read_query(text: str) -> str:
 
 
 def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.named is None) == (args.query is None):
+        raise UsageError("give either a QUERY|FILE or --named NAME")
+    if args.named is not None:
+        from graphkit.named_queries import bound_named_query
+
+        text = bound_named_query(settings.project_root / "sparql", args.named, args.param,
+                                 page=args.page)
+    else:
+        text = _read_query(args.query)
     with open_store(settings) as store:
-        _print_answer(store, _read_query(args.query), args.format, args.timeout)
+        _print_answer(store, text, args.format, args.timeout)
     return 0
 
 
@@ -223,12 +270,59 @@ def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.analytics.command import run_analyze
+
+    with open_store(settings) as store:
+        return run_analyze(store, args, settings)
+
+
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from graphkit.docs import write_docs
 
     report = write_docs(settings.project_root, args.out)
     for page in report.pages:
         print(page, file=sys.stderr)
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.backup import backup
+
+    with open_store(settings) as store:
+        manifest = backup(store, args.directory)
+    print(f"{args.directory}: {manifest.triples} triples in {len(manifest.graphs)} graphs "
+          f"({manifest.kind.value})", file=sys.stderr)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.backup import restore
+
+    manifest = restore(args.directory, settings)
+    print(f"restored {manifest.triples} triples in {len(manifest.graphs)} graphs from "
+          f"{args.directory}", file=sys.stderr)
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.validation.command import OutputFormat, run_validate
+
+    text, code = run_validate(args.files, settings=settings, against_store=args.against_store,
+                              output=OutputFormat(args.format), engine=args.engine)
+    sys.stdout.write(text)
+    return code
+
+
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from graphkit.importers.command import ImportKind, run_import
+
+    stdout = None if args.out or args.load else sys.stdout.buffer
+    outcome = run_import(ImportKind(args.kind), args.file, settings=settings, out=args.out,
+                         load=args.load, stdout=stdout, template=args.template)
+    for warning in outcome.result.warnings:
+        print(f"graphkit import: warning: {warning}", file=sys.stderr)
+    print(f"graphkit import: {outcome.describe()}", file=sys.stderr)
     return 0
 
 

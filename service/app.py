@@ -10,7 +10,19 @@ from fastapi import FastAPI
 from graphkit.settings import Settings, load_settings
 from graphkit.stores import Store, open_store
 from graphkit.workers import WorkerPool, executor_for
-from service.routers import browse, entities, graph_store, home, sparql, vocab
+from service.routers import (
+    browse,
+    contributions,
+    dataset,
+    entities,
+    graph_store,
+    home,
+    network,
+    ops,
+    queries,
+    sparql,
+    vocab,
+)
 from service.security import add_cors
 
 __all__ = ["app_from_environment", "create_app"]
@@ -53,7 +65,12 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     app.include_router(entities.router)
     app.include_router(browse.router)
     app.include_router(vocab.router)
+    network.install(app)  # /network, /api/network/...
+    queries.install(app, settings)  # /api/queries, /query, /static
+    app.include_router(dataset.router)
+    app.include_router(contributions.router)
     add_cors(app, settings)
+    ops.install(app, settings)  # outermost: request ids, logs, metrics, rate limit
     return app
 
 
