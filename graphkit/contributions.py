@@ -23,9 +23,18 @@ graph, describes that graph with PROV-O (https://www.w3.org/TR/prov-o/):
         rdfs:comment "0 violations, 2 warnings, 0 infos"@en ;
         rdf:value "{\\"conforms\\": true, \\"violations\\": 0, …}"^^rdf:JSON .
 
-Writing is all or nothing: the data and its record are written together, and a failure
-half-way removes whatever part of them reached the store. Withdrawing removes the graph in
-the same update that marks the record withdrawn; the record stays.
+Writing is all or nothing: the data and its record go to the store in one N-Quads
+:meth:`~graphkit.stores.base.Store.load`, so that no crash can leave the data without its
+record. On :class:`~graphkit.stores.OxigraphStore` that is one pyoxigraph transaction (or,
+into an empty store, the journalled bulk load that the next open undoes after a crash). On
+:class:`~graphkit.stores.RemoteStore` it is one SPARQL ``INSERT DATA`` request holding both
+graphs, atomic where the server applies an update in one transaction (Oxigraph does); on
+Virtuoso (``capabilities.atomic_update`` false) the load goes one Graph Store request per
+graph, so there a crash between the two can still leave the data without its record. A
+load that fails is undone: whatever part of it reached the store is removed.
+
+Withdrawing is one SPARQL update that removes the graph and marks the record withdrawn (one
+transaction on Oxigraph, atomic where the server's updates are); the record stays.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import pyoxigraph as ox
 
 from graphkit.errors import ConformanceError, GraphkitError, InputError
 from graphkit.formats import RdfFormat
-from graphkit.stores.base import Store
+from graphkit.stores.base import Store, graph_exists
 
 __all__ = [
     "Contribution",
@@ -168,7 +177,7 @@ def store_contribution(store: Store, triples: Sequence[ox.Triple], *, base_iri: 
                        contribution_id: str | None = None,
                        now: datetime.datetime | None = None) -> Contribution:
     """Write the triples into a new contribution graph and their record into the meta
-    graph, all or nothing (no validation here: see :func:`submit`)."""
+    graph, in one N-Quads load (no validation here: see :func:`submit`)."""
     now = now or datetime.datetime.now(datetime.UTC)
     contribution_id = check_id(contribution_id or new_id(now))
     graph = contribution_graph(base_iri, contribution_id)
@@ -179,12 +188,12 @@ def store_contribution(store: Store, triples: Sequence[ox.Triple], *, base_iri: 
         comment=(comment or "").strip() or None)
     record = record_triples(contribution)
     meta = meta_graph(base_iri)
-    meta_existed = _graph_exists(store, meta)
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    record_data = ox.serialize(record, format=ox.RdfFormat.N_TRIPLES) or b""
-    try:
-        store.load(data, format=RdfFormat.N_TRIPLES, graph=graph)
-        store.load(record_data, format=RdfFormat.N_TRIPLES, graph=meta)
+    meta_existed = graph_exists(store, meta)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(meta)) for t in record]
+    try:  # see "Writing is all or nothing" in the module's docstring
+        store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
+                   format=RdfFormat.N_QUADS)
     except BaseException:
         _undo(store, graph, meta, record, drop_meta=not meta_existed)
         raise
@@ -200,10 +209,6 @@ def _undo(store: Store, graph: str, meta: str, record: list[ox.Triple], *,
         return
     body = (ox.serialize(record, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
     store.update(f"DELETE DATA {{ GRAPH <{meta}> {{ {body} }} }}")
-
-
-def _graph_exists(store: Store, graph: str) -> bool:
-    return store.query(f"ASK {{ GRAPH <{graph}> {{ }} }}").boolean
 
 
 def _timestamp(now: datetime.datetime) -> str:

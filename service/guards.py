@@ -1,33 +1,22 @@
 """A guard against input nested deeply enough to crash the process.
 
-pyoxigraph's recursive-descent parsers run on the calling thread's stack, and on this
-machine (8 MiB stacks, pyoxigraph 0.5) they overflow it, killing the whole server with
-``SIGSEGV``, on:
-
-- SPARQL nesting ``{``, ``(``, ``[`` or ``<<`` some 2,000–4,000 levels deep (a 10 kB
-  ``GET /sparql`` anyone may send);
-- JSON-LD objects or arrays nested some 3,000–5,000 levels deep;
-- RDF/XML elements nested some 20,000–50,000 levels deep.
-
-Turtle, TriG and N-Triples nest without recursion and are left alone. This middleware
-measures the nesting of such input before any router sees it and answers ``400`` when it
-is deeper than the limits below, far above what real data needs and far below the crash.
-Brackets inside strings are counted too, which can only over-count; the limits leave room
-for that.
+pyoxigraph's recursive-descent parsers overflow the stack, killing the whole server with
+``SIGSEGV``, on SPARQL, JSON-LD and RDF/XML nested a few thousand levels deep (a 10 kB
+``GET /sparql`` anyone may send); :mod:`graphkit.nesting` has the details, the limits and
+the measure. This middleware applies them to query strings and request bodies before any
+router sees them and answers ``400`` when the input is deeper than the limits.
 """
 
 from __future__ import annotations
 
-import itertools
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["NestingGuardMiddleware", "nesting_depth"]
+from graphkit.nesting import JSON_LIMIT, SPARQL_LIMIT, XML_LIMIT, nesting_depth
 
-SPARQL_LIMIT = 256
-JSON_LIMIT = 512
-XML_LIMIT = 4096
+__all__ = ["JSON_LIMIT", "SPARQL_LIMIT", "XML_LIMIT", "NestingGuardMiddleware",
+           "nesting_depth"]
 
 _JSON = {"application/ld+json", "application/json", "application/activity+json"}
 _XML = {"application/rdf+xml", "application/xml", "text/xml"}
@@ -35,48 +24,6 @@ _SPARQL = {"application/sparql-query", "application/sparql-update"}
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
 _QUERY_PATHS = ("/sparql",)
-
-_OPEN, _CLOSE = 1, 255  # +1 and -1 once the bytes are read as signed
-
-
-def _table(opens: bytes, closes: bytes) -> tuple[bytes, bytes]:
-    """A translation table (openers to +1, closers to -1) and the bytes to delete."""
-    table = bytearray(range(256))
-    for byte in opens:
-        table[byte] = _OPEN
-    for byte in closes:
-        table[byte] = _CLOSE
-    keep = set(opens) | set(closes)
-    return bytes(table), bytes(b for b in range(256) if b not in keep)
-
-
-_SPARQL_TABLE = _table(b"{([\x01", b"})]\x02")
-_JSON_TABLE = _table(b"{[", b"}]")
-_XML_TABLE = _table(b"<", b"\x02")
-
-
-def nesting_depth(data: bytes, kind: str) -> int:
-    """The deepest nesting of ``data`` read as ``kind`` (``sparql``, ``json`` or ``xml``).
-
-    >>> nesting_depth(b'{"a": [{"b": 1}]}', "json")
-    3
-    >>> nesting_depth(b"SELECT * { << ?s ?p ?o >> ?q ( 1 ) }", "sparql")
-    2
-    """
-    if kind == "sparql":
-        table, delete = _SPARQL_TABLE
-        data = data.replace(b"<<", b"\x01").replace(b">>", b"\x02")
-    elif kind == "json":
-        table, delete = _JSON_TABLE
-    else:
-        table, delete = _XML_TABLE
-        data = (data.replace(b"</", b"\x02").replace(b"/>", b"\x02")
-                .replace(b"<?", b"").replace(b"<!", b""))
-    steps = data.translate(None, delete)
-    if not steps:
-        return 0
-    signed = memoryview(steps.translate(table)).cast("b")
-    return max(0, max(itertools.accumulate(signed)))
 
 
 class NestingGuardMiddleware:

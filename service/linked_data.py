@@ -41,7 +41,8 @@ from graphkit.stores import Store
 from service.negotiation import HTML, Offer, choose
 from service.templates import templates
 
-__all__ = ["LinkedData", "Page", "get_linked_data", "languages_of", "negotiate", "origin_of"]
+__all__ = ["LinkedData", "Page", "get_linked_data", "header_iri", "languages_of", "negotiate",
+           "origin_of"]
 
 _CREATE = threading.Lock()
 T = TypeVar("T")
@@ -76,6 +77,23 @@ ALTERNATES: tuple[tuple[str, str, str], ...] = (
     ("nt", "application/n-triples", "N-Triples"),
     ("rdf", "application/rdf+xml", "RDF/XML"),
 )
+
+
+#: What an IRI keeps as it is in a header: RFC 3986's reserved characters and ``%`` (the
+#: escapes already there; ``quote`` keeps the unreserved ones).
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%"
+
+
+def header_iri(iri: str) -> str:
+    """``iri`` as a URI, fit for a header (``Link``, ``Content-Location``): every other
+    character percent-encoded as UTF-8, as RFC 3987 section 3.1 maps IRIs to URIs
+    (https://www.rfc-editor.org/rfc/rfc3987#section-3.1). Header values are Latin-1, and
+    ``<``, ``>``, ``"`` and spaces would break a ``Link`` header.
+
+    >>> header_iri("/id/org/caf\u00e9 <x>")
+    '/id/org/caf%C3%A9%20%3Cx%3E'
+    """
+    return quote(iri, safe=_URI_SAFE)
 
 
 def negotiate(request: Request, *, format: str | None, suffix: str | None) -> str | None:

@@ -42,3 +42,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def long_run() -> bool:
+    """``GRAPHKIT_LONG=1``: the long variants of the ``slow`` tests (more seeds, bigger
+    graphs, the pySHACL oracle over everything). Without it, ``make test`` and CI run the
+    shortened variants, which check the same properties on less data."""
+    return os.environ.get("GRAPHKIT_LONG", "") not in ("", "0", "false", "no")
+
+
+def scaled(long: int, short: int) -> int:
+    """``long`` in a long run, else ``short``."""
+    return long if long_run() else short

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from graphkit.errors import InputError, RdfSyntaxError
 from graphkit.load import load_files, project_graphs, sync_project
+from graphkit.nesting import JSON_LIMIT
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
 
@@ -98,3 +102,67 @@ def test_load_reports_progress_for_a_stream(tmp_path: Path) -> None:
     store.load(DATA / "small.ttl", format=__import__("graphkit").RdfFormat.TURTLE,
                graph="https://example.org/g", progress=seen.append)
     assert sum(seen) == (DATA / "small.ttl").stat().st_size
+
+
+# -- input nested deep enough to crash the parser ------------------------------------------
+# Each of these killed the process (SIGSEGV, a stack overflow in pyoxigraph) when loaded
+# unchecked; they run in a subprocess so that a regression fails the test, not pytest.
+DEEP_JSON_LD = ('{"@id": "http://ex/a", "http://ex/p": ' + '{"http://ex/p": ' * 8_000 + "1"
+                + "}" * 8_000 + "}")
+DEEP_RDF_XML = ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                'xmlns:e="http://ex/">\n<rdf:Description rdf:about="http://ex/a">\n'
+                + "<e:p><rdf:Description>" * 60_000 + "</rdf:Description></e:p>" * 60_000
+                + "</rdf:Description></rdf:RDF>\n")
+RUN_CLI = "import sys; from graphkit.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def graphkit(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", RUN_CLI, *map(str, args)],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def deep_files(folder: Path) -> dict[str, Path]:
+    files = {"deep.jsonld": DEEP_JSON_LD.encode(), "deep.rdf": DEEP_RDF_XML.encode(),
+             "deep.jsonld.gz": gzip.compress(DEEP_JSON_LD.encode())}
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return {name: folder / name for name in files}
+
+
+@pytest.mark.parametrize("name", ["deep.jsonld", "deep.rdf", "deep.jsonld.gz"])
+@pytest.mark.parametrize("alone", [True, False], ids=["one file", "with another"])
+def test_load_refuses_input_nested_deep_enough_to_crash(tmp_path: Path, name: str,
+                                                        alone: bool) -> None:
+    deep = deep_files(tmp_path)[name]
+    others = [] if alone else [DATA / "small.ttl"]  # several files: check_syntax first
+    done = graphkit("load", *others, deep, "--graph", "https://example.org/g",
+                    "--store", tmp_path / "store")
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    where = "1:" if "jsonld" in name else "3:"  # the RDF/XML nests from its third line
+    assert f"{deep}:{where}" in done.stderr and "levels deep" in done.stderr, done.stderr
+    listed = graphkit("query", "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "--format", "csv",
+                      "--store", tmp_path / "store")
+    assert listed.returncode == 0 and listed.stdout.split() == ["n", "0"], listed
+
+
+def test_check_syntax_names_file_line_and_column_of_the_nesting(tmp_path: Path) -> None:
+    deep = deep_files(tmp_path)["deep.jsonld"]
+    script = (f"from pathlib import Path\nfrom graphkit.errors import RdfSyntaxError\n"
+              f"from graphkit.formats import RdfFormat\nfrom graphkit.load import check_syntax\n"
+              f"try:\n    check_syntax(Path({str(deep)!r}), RdfFormat.JSON_LD)\n"
+              f"except RdfSyntaxError as error:\n    print(error.file, error.line, error.column)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    opener = DEEP_JSON_LD.index("{", 1)  # the first nested object is level 2
+    column = opener + len('{"http://ex/p": ') * (JSON_LIMIT - 1) + 1
+    assert done.stdout.split() == [str(deep), "1", str(column)]
+
+
+def test_shallow_json_ld_and_rdf_xml_still_load(tmp_path: Path) -> None:
+    shallow = tmp_path / "shallow.jsonld"
+    shallow.write_text('{"@id": "http://ex/a", "http://ex/p": ' + '{"http://ex/p": ' * 50
+                       + "1" + "}" * 50 + "}")
+    store = OxigraphStore()
+    load_files(store, [shallow], graph="https://example.org/g")
+    assert sizes(store) == {"https://example.org/g": 51}

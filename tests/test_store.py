@@ -38,7 +38,7 @@ from graphkit.errors import (
 )
 from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import Settings
-from graphkit.stores import GraphInfo, OxigraphStore, QueryKind, Store, open_store
+from graphkit.stores import GraphInfo, OxigraphStore, QueryKind, Store, graph_exists, open_store
 from graphkit.stores.base import LoadSource
 from graphkit.stores.oxigraph import JOURNAL
 from graphkit.stores.remote import HttpAuth, RemoteStore
@@ -412,6 +412,13 @@ def test_query_stops_at_its_timeout(any_store: Store) -> None:
 
 
 # -- updates ----------------------------------------------------------------------------
+def test_graph_exists_only_for_graphs_that_are_there(loaded: Store) -> None:
+    assert graph_exists(loaded, G1)
+    assert not graph_exists(loaded, EX + "never-made")  # Virtuoso says yes to any IRI if asked naively
+    loaded.remove_graph(G1)
+    assert not graph_exists(loaded, G1)
+
+
 def test_insert_and_delete(any_store: Store) -> None:
     any_store.update(PREFIX + f'INSERT DATA {{ GRAPH <{G1}> {{ ex:a ex:p "1", "2" }} }}')
     any_store.update(PREFIX + f'DELETE DATA {{ GRAPH <{G1}> {{ ex:a ex:p "1" }} }}')

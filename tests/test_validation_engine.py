@@ -28,6 +28,7 @@ from graphkit.validation.engine import (
     validate_store,
 )
 from graphkit.validation.report import SH, Report
+from tests.support import scaled
 
 PROJECT = Path(__file__).resolve().parent.parent
 ID = "https://w3id.org/ogkg/id/"
@@ -224,9 +225,9 @@ def test_synthetic_graph_with_every_injected_error_agrees_with_pyshacl(shapes) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1, 5))
+@pytest.mark.parametrize("seed", range(1, 1 + scaled(4, 1)))
 def test_random_injected_errors_agree_with_pyshacl(shapes, seed: int) -> None:  # type: ignore[no-untyped-def]
-    triples, names = injected(seed)
+    triples, names = injected(seed, orgs=scaled(40, 12))
     fast = validate(triples, engine="sparql", shapes=shapes)
     oracle = validate(triples, engine="pyshacl", shapes=shapes)
     assert fast.keys() == oracle.keys(), f"injected {names}\n{differences(fast, oracle)}"

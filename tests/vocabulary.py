@@ -15,6 +15,7 @@ import owlrl
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VANN
+from rdflib.term import _toPythonMapping
 
 from tests.support import PROJECT
 
@@ -150,7 +151,18 @@ def schemes() -> Graph:
 
 
 def closure(graph: Graph) -> Graph:
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    """The OWL 2 RL closure of ``graph``, in place.
+
+    owlrl swaps rdflib's process-wide lexical conversions for its own (which, unlike
+    rdflib's, reject an ill-formed ``xsd:gYear``) and leaves them so; that would change what
+    pySHACL, the validation oracle, reports in every later test. They are put back.
+    """
+    saved = dict(_toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    finally:
+        _toPythonMapping.clear()
+        _toPythonMapping.update(saved)
     return graph
 
 

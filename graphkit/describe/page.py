@@ -44,7 +44,6 @@ from graphkit.describe.queries import (
     Labels,
     _deduplicated,
     _term,
-    _values,
     bounded_descriptions,
     select,
 )
@@ -226,8 +225,11 @@ def _schema_types(store: Store, types: Sequence[str]) -> list[str]:
     """The schema.org classes the given classes are (``rdfs:subClassOf*`` in the store)."""
     if not types:
         return []
-    query = (f"SELECT DISTINCT ?super WHERE {{ VALUES ?t {{ {_values(types)} }} "
-             f"?t <{RDFS}subClassOf>* ?super FILTER(STRSTARTS(STR(?super), \"{SCHEMA}\")) }}")
+    # one branch per class, its start written in: Virtuoso 7.2 refuses a transitive path
+    # whose start comes from VALUES ("transitive start not given")
+    branches = " UNION ".join(f"{{ {_term(t)} <{RDFS}subClassOf>* ?super }}" for t in types)
+    query = (f"SELECT DISTINCT ?super WHERE {{ {branches} "
+             f"FILTER(STRSTARTS(STR(?super), \"{SCHEMA}\")) }}")
     found = {row["super"].value for row in select(store, query)}
     found.update(t for t in types if t.startswith(SCHEMA))
     return sorted(found)

@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from graphkit.settings import Settings
-from graphkit.stores.base import Capabilities, GraphInfo, QueryKind, QueryResult, Store
+from graphkit.stores.base import (
+    Capabilities,
+    GraphInfo,
+    QueryKind,
+    QueryResult,
+    Store,
+    graph_exists,
+)
 from graphkit.stores.oxigraph import OxigraphStore
 
 __all__ = [
@@ -14,6 +21,7 @@ __all__ = [
     "QueryKind",
     "QueryResult",
     "Store",
+    "graph_exists",
     "open_store",
 ]
 

@@ -27,6 +27,7 @@ __all__ = [
     "QueryKind",
     "QueryResult",
     "Store",
+    "graph_exists",
 ]
 
 #: What :meth:`Store.load` reads: a path, an open binary stream or the bytes themselves.
@@ -222,3 +223,14 @@ class Store(Protocol):
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None: ...
+
+
+def graph_exists(store: Store, graph: str) -> bool:
+    """Whether the named graph ``graph`` is in ``store``.
+
+    ``ASK { GRAPH <g> {} }`` answers that where empty graphs are kept; Virtuoso keeps none
+    and answers that pattern true for any IRI, so where empty graphs are not kept
+    (``Capabilities.empty_graphs``) a graph is there when it holds a triple.
+    """
+    pattern = "" if store.capabilities.empty_graphs else "?s ?p ?o"
+    return store.query(f"ASK {{ GRAPH <{graph}> {{ {pattern} }} }}").boolean

@@ -32,6 +32,7 @@ from graphkit.errors import (
     position_of,
 )
 from graphkit.formats import RdfFormat, is_gzip_path
+from graphkit.nesting import check_query
 from graphkit.sparql_text import has_dataset_clause
 from graphkit.stores.base import (
     Capabilities,
@@ -126,6 +127,7 @@ class OxigraphStore:
     def query(self, query: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, timeout: float | None = None,
               base_iri: str | None = None) -> QueryResult:
+        check_query(query)  # pyoxigraph's parser would overflow the stack (SIGSEGV)
         options: dict[str, object] = {}
         if default_graphs is None and named_graphs is None:
             # the union, unless the query names its dataset (FROM), which pyoxigraph's
@@ -151,6 +153,7 @@ class OxigraphStore:
         return QueryResult(raw, deadline=deadline)
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
+        check_query(update)
         try:
             self.raw.update(update, base_iri=base_iri)
         except SyntaxError as error:

@@ -63,6 +63,7 @@ from graphkit.validation import Report, Severity, validate
 from graphkit.workers import QueryExecutor
 from service.dependencies import get_executor, get_settings, get_store
 from service.negotiation import Offer, choose
+from service.observability import count_validation_failure
 from service.problems import Problem
 from service.security import read_body, require_write_token
 from service.templates import templates
@@ -167,6 +168,12 @@ def _validated(triples: list[ox.Triple], store: Store) -> Report:
     return validate(triples, context=store)
 
 
+def _count_rejection(request: Request, report: Report) -> None:
+    """Count a refused contribution's violations in the app's metrics (``/metrics``)."""
+    count_validation_failure(getattr(request.app.state, "metrics", None),
+                             report.count(Severity.VIOLATION))
+
+
 # -- rendering the report -----------------------------------------------------------------
 def href(iri: str, settings: Settings) -> str | None:
     """The page of an entity of ours on this server (``/id/org/oecd``), else ``None``."""
@@ -235,6 +242,7 @@ async def contribute(request: Request, store: Annotated[Store, Depends(get_store
                 comment=params.get("comment"), validator=_validated))
     except RejectedContribution as rejected:
         assert isinstance(rejected.report, Report)
+        _count_rejection(request, rejected.report)
         return ApiProblem(422, "The data does not conform to the shapes; nothing was "
                           "stored. Fix the violations listed in the report and send it "
                           "again.", report=report_data(rejected.report, settings)).response()
@@ -340,6 +348,7 @@ async def page_upload(request: Request, store: Annotated[Store, Depends(get_stor
                      contribution=contribution, status=201)
     except RejectedContribution as rejected:
         assert isinstance(rejected.report, Report)
+        _count_rejection(request, rejected.report)
         return _page(request, report=rejected.report, form=form, settings=settings,
                      status=422, error="The data does not conform; nothing was stored.")
     except (GraphkitError, Problem) as error:

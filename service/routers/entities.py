@@ -37,6 +37,7 @@ from service.linked_data import (
     ALTERNATES,
     FORMAT_NAMES,
     Page,
+    header_iri,
     languages_of,
     negotiate,
     not_found,
@@ -72,7 +73,7 @@ def split_suffix(name: str) -> tuple[str, str | None]:
 
 def alternate_links(document: str) -> str:
     """The ``Link`` header listing every representation of ``document`` (a path)."""
-    return ", ".join(f'<{document}.{suffix}>; rel="alternate"; type="{media}"'
+    return ", ".join(f'<{header_iri(document)}.{suffix}>; rel="alternate"; type="{media}"'
                      for suffix, media, _ in ALTERNATES)
 
 
@@ -117,7 +118,7 @@ async def entity(request: Request, kind: str, name: str,
                          f"{settings.base_iri}id/<kind>/<slug>.", html=chosen == "html",
                          headers=headers)
     if suffix is None:
-        headers["Content-Location"] = f"{document}.{chosen}"
+        headers["Content-Location"] = header_iri(f"{document}.{chosen}")
     if chosen != "html":
         triples = await run_in_threadpool(rdf_description, store, iri)
         if not triples:

@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from graphkit.errors import GraphkitError, position_of
 from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
-from graphkit.stores import OxigraphStore, Store
+from graphkit.stores import OxigraphStore, Store, graph_exists
 from graphkit.workers import QueryExecutor, stream_from_thread
 from service.dependencies import get_executor, get_settings, get_store
 from service.negotiation import GRAPH_OFFERS, HTML, choose
@@ -182,16 +182,14 @@ async def _read(request: Request, target: Target, store: Store) -> Response:
                              headers=VARY)
 
 
-def graph_exists(store: Store, graph: str) -> bool:
-    return store.query(f"ASK {{ GRAPH <{graph}> {{ }} }}").boolean
-
-
 def _writer(store: Store, target: Target, format: RdfFormat) -> Callable[[IO[bytes]], None]:
     if target.whole_store:
         return lambda output: store.dump(output, format=format)
-    if target.graph is not None:  # pyoxigraph's serialiser for every format, streaming
-        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target.graph}> {{ ?s ?p ?o }} }}"
-        return lambda output: store.query(query).serialize(output, format)
+    if target.graph is not None:
+        # the store's dump, not a CONSTRUCT, which Virtuoso cuts at ResultSetMaxRows without
+        # a word; RemoteStore counts the graph and raises rather than send a part of it
+        graph = target.graph
+        return lambda output: store.dump(output, format=format, graph=graph)
     if isinstance(store, OxigraphStore):  # the store's own default graph, not the union
         triples_format = {RdfFormat.TRIG: RdfFormat.TURTLE,
                           RdfFormat.N_QUADS: RdfFormat.N_TRIPLES}.get(format, format)

@@ -3,17 +3,13 @@ loaded into a fresh in-memory store."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from graphkit.analytics.snapshot import Snapshot, fetch
 from graphkit.formats import RdfFormat
-from graphkit.load import sync_project
-from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
+from tests.service.curated import PROJECT, curated_store
 
-PROJECT = Path(__file__).resolve().parents[2]
 FIXTURE = PROJECT / "tests" / "data" / "analytics-network.ttl"
 BASE = "https://w3id.org/ogkg/"
 
@@ -21,13 +17,6 @@ BASE = "https://w3id.org/ogkg/"
 def fixture_store() -> OxigraphStore:
     store = OxigraphStore()
     store.load(FIXTURE, format=RdfFormat.TURTLE, graph=BASE + "graph/source/doc-one")
-    return store
-
-
-def curated_store() -> OxigraphStore:
-    """The ontology, schemes, shapes and data/*.ttl, as ``make run`` loads them."""
-    store = OxigraphStore()
-    sync_project(store, Settings(store_path=None, project_root=PROJECT))
     return store
 
 

@@ -9,23 +9,11 @@ from fastapi.testclient import TestClient
 
 from graphkit.search import SearchIndex, Tier, normalise
 from graphkit.stores import OxigraphStore
-from service.app import create_app
-from tests.service.test_entities import curated_settings, curated_store
 
 BASE = "https://w3id.org/ogkg/"
 NS = f"{BASE}ns#"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 LARRAIN = f"{BASE}id/person/hernan-larrain"
-
-
-@pytest.fixture
-def store() -> OxigraphStore:
-    return curated_store()
-
-
-@pytest.fixture
-def client(store: OxigraphStore) -> TestClient:
-    return TestClient(create_app(curated_settings(), store=store))
 
 
 def search(client: TestClient, q: str, **params: object) -> list[dict[str, object]]:

@@ -249,6 +249,30 @@ def test_non_conforming_contribution_is_422_and_nothing_stored(
     assert client.get("/api/contributions").json()["contributions"] == []
 
 
+def _validation_failures(client: TestClient) -> int:
+    """``graphkit_validation_failures_total`` as ``/metrics`` shows it."""
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("graphkit_validation_failures_total "):
+            return int(float(line.split()[1]))
+    raise AssertionError("/metrics shows no graphkit_validation_failures_total")
+
+
+def test_a_refused_contribution_counts_its_violations_in_the_metrics(
+        client: TestClient) -> None:
+    assert _validation_failures(client) == 0
+    turtle = {"Content-Type": "text/turtle", **AUTH}
+    assert client.post("/api/contributions", content=GOOD, headers=turtle).status_code == 201
+    assert _validation_failures(client) == 0
+    refused = client.post("/api/contributions", content=BAD, headers=turtle)
+    assert refused.status_code == 422
+    violations = refused.json()["report"]["violations"]
+    assert violations >= 2 and _validation_failures(client) == violations
+    page = client.post("/contribute", data={"action": "contribute", "token": TOKEN},
+                       files={"file": ("bad.ttl", BAD.encode(), "text/turtle")})
+    assert page.status_code == 422
+    assert _validation_failures(client) == 2 * violations
+
+
 def test_contribution_validates_against_the_store(client: TestClient) -> None:
     parent = GOOD.replace("test-council", "test-parent").replace("Test Council",
                                                                 "Test Parent")
@@ -309,19 +333,19 @@ def test_failure_half_way_leaves_the_store_as_before(
     calls = []
 
     def failing_load(source: bytes, **options: object) -> None:
-        calls.append(options.get("graph"))
-        if len(calls) == 2:  # the data is in; the record fails half-way
-            lines = source.splitlines(keepends=True)
-            real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
-            raise StoreError("disk full (injected)")
-        real_load(source, **options)  # type: ignore[arg-type]
+        calls.append(options.get("format"))
+        # the one write of data and record fails half-way (a store whose load is not
+        # atomic): what reached the store must be taken back
+        lines = source.splitlines(keepends=True)
+        real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
+        raise StoreError("disk full (injected)")
 
     monkeypatch.setattr(store, "load", failing_load)
     answer = client.post("/api/contributions", content=GOOD,
                          headers={"Content-Type": "text/turtle", **AUTH})
     assert answer.status_code == 500
     assert "nothing was stored" in answer.json()["detail"]
-    assert len(calls) == 2
+    assert calls == [RdfFormat.N_QUADS]  # data and record in one load
     assert dump(store) == before
     assert graph_names(store) == names
 
@@ -468,11 +492,9 @@ def test_failed_write_is_undone_on_every_backend(any_store: Store,
     real_load = any_store.load
 
     def failing_load(source: bytes, **options: object) -> None:
-        if options.get("graph") == f"{BASE}graph/meta":
-            lines = source.splitlines(keepends=True)
-            real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
-            raise StoreError("connection lost (injected)")
-        real_load(source, **options)  # type: ignore[arg-type]
+        lines = source.splitlines(keepends=True)  # data and record, cut half-way
+        real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
+        raise StoreError("connection lost (injected)")
 
     monkeypatch.setattr(any_store, "load", failing_load)
     with pytest.raises(StoreError):

@@ -215,16 +215,10 @@ def contribution_state(store: Path) -> dict[str, dict[str, str]]:
     return state
 
 
-def assert_whole(state: dict[str, dict[str, str]], *, orphans_ok: bool = False) -> None:
-    """Every contribution graph has its record, every accepted record its whole graph.
-
-    ``orphans_ok`` lets whole data without a record pass (the gap that
-    :func:`test_a_crash_between_data_and_record_leaves_no_partial_contribution` pins).
-    """
+def assert_whole(state: dict[str, dict[str, str]]) -> None:
+    """Every contribution graph has its record, every accepted record its whole graph."""
     for graph, entry in state.items():
-        if "status" not in entry:
-            assert orphans_ok, f"{graph}: data without a record (a partial contribution)"
-            continue
+        assert "status" in entry, f"{graph}: data without a record (a partial contribution)"
         if entry["status"].startswith("accepted"):
             assert entry.get("size") == entry["triples"], f"{graph}: {entry}"
         else:
@@ -262,9 +256,8 @@ def test_sigkill_during_contributions_leaves_them_whole_or_absent(tmp_path: Path
             kill_session(process)
             writer.join(timeout=60)
         state = contribution_state(store)
-        # the data of each contribution is whole or absent, and a record says what it holds;
-        # data left without its record is the known gap pinned by the xfail test below
-        assert_whole(state, orphans_ok=True)
+        # the data of each contribution is whole or absent, and a record says what it holds
+        assert_whole(state)
         for graph, entry in state.items():
             assert entry.get("size") in (None, str(CONTRIBUTION_SIZE)), (graph, entry)
         assert first.json()["graph"] in state  # the earlier one is untouched
@@ -277,20 +270,22 @@ def test_sigkill_during_contributions_leaves_them_whole_or_absent(tmp_path: Path
         assert first.json()["id"] in listed.text
 
 
-KILL_BETWEEN_DATA_AND_RECORD = """
+KILL_AROUND_THE_WRITE = """
 import os, signal, sys
 import pyoxigraph as ox
 from graphkit.contributions import store_contribution
 from graphkit.stores import OxigraphStore
 
 store = OxigraphStore(sys.argv[1])
-load, calls = store.load, []
+load, when = store.load, sys.argv[3]
 
 def load_then_die(*args, **kwargs):
-    calls.append(1)
-    if len(calls) == 2:  # the data is in; the record is next: the power goes now
+    # the power goes just before the first write reaches the store, or just after it: a
+    # contribution written in more than one load is caught half-written by "after"
+    if when == "before":
         os.kill(os.getpid(), signal.SIGKILL)
-    return load(*args, **kwargs)
+    load(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 store.load = load_then_die
 triples = list(ox.parse(open(sys.argv[2], "rb").read(), format=ox.RdfFormat.TURTLE))
@@ -299,16 +294,17 @@ store_contribution(store, triples, base_iri="https://w3id.org/ogkg/", contributo
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found here: graphkit/contributions.py store_contribution() writes the data and its "
-    "record in two loads; a crash between them leaves the data visible without a record. "
-    "One load of both (N-Quads, one transaction) would close it; not our module"))
-def test_a_crash_between_data_and_record_leaves_no_partial_contribution(tmp_path: Path
-                                                                        ) -> None:
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_crash_between_data_and_record_leaves_no_partial_contribution(
+        tmp_path: Path, when: str) -> None:
+    """SIGKILL just before or just after the contribution's write: after the restart it is
+    absent, or whole with its record."""
     store = tmp_path / "store"
     _seeded(store)
-    done = subprocess.run([sys.executable, "-c", KILL_BETWEEN_DATA_AND_RECORD, str(store),
-                           str(CONTRIBUTION)], cwd=PROJECT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run([sys.executable, "-c", KILL_AROUND_THE_WRITE, str(store),
+                           str(CONTRIBUTION), when], cwd=PROJECT, capture_output=True,
+                          text=True, timeout=300, check=False)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    assert_whole(contribution_state(store))
+    state = contribution_state(store)
+    assert_whole(state)
+    assert len(state) == (1 if when == "after" else 0), state

@@ -21,8 +21,7 @@ from graphkit.dataset import DumpFormat, DumpSet
 from graphkit.errors import StoreError
 from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore
-from service.app import create_app
-from tests.service.test_entities import PROJECT, curated_settings, curated_store
+from tests.service.curated import PROJECT
 
 BASE = "https://w3id.org/ogkg/"
 VOID = "http://rdfs.org/ns/void#"
@@ -32,16 +31,6 @@ SPDX = "http://spdx.org/rdf/terms#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DATASET = ox.NamedNode(f"{BASE}catalog#dataset")
 NEW = f"<{BASE}id/org/brand-new> <http://www.w3.org/2000/01/rdf-schema#label> \"Brand new\"@en"
-
-
-@pytest.fixture
-def store() -> OxigraphStore:
-    return curated_store()
-
-
-@pytest.fixture
-def client(store: OxigraphStore) -> TestClient:
-    return TestClient(create_app(curated_settings(), store=store))
 
 
 def graph_of(client: TestClient, path: str) -> ox.Store:

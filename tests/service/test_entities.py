@@ -10,18 +10,13 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from graphkit.load import sync_project
-from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
-from service.app import create_app
 
-PROJECT = Path(__file__).resolve().parent.parent.parent
 BASE = "https://w3id.org/ogkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -39,32 +34,11 @@ SUFFIXES = {"ttl": "text/turtle", "jsonld": "application/ld+json",
             "nt": "application/n-triples", "rdf": "application/rdf+xml"}
 
 
-def curated_store() -> OxigraphStore:
-    """A fresh in-memory store holding the curated graph, as ``make run`` loads it."""
-    store = OxigraphStore()
-    sync_project(store, curated_settings())
-    return store
-
-
-def curated_settings() -> Settings:
-    return Settings(store_path=None, project_root=PROJECT)
-
-
 def entity_iris(store: OxigraphStore) -> list[str]:
     """Every typed entity IRI of the curated graph (documents, not their hash parts)."""
     rows = store.query(f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), "
                        f"\"{BASE}id/\")) }}").rows()
     return sorted({row["s"].value.split("#")[0] for row in rows})
-
-
-@pytest.fixture
-def store() -> OxigraphStore:
-    return curated_store()
-
-
-@pytest.fixture
-def client(store: OxigraphStore) -> TestClient:
-    return TestClient(create_app(curated_settings(), store=store))
 
 
 def path_of(iri: str) -> str:

@@ -145,6 +145,17 @@ def test_get_the_whole_store(client: TestClient) -> None:
     assert len(dataset.graph(rdflib.URIRef(GRAPH))) == 1
 
 
+def test_an_empty_graph_is_created_once_and_kept(client: TestClient) -> None:
+    # the embedded store keeps empty graphs (Virtuoso does not: tests/test_remote_scale.py)
+    url = f"/store?graph={quote(GRAPH, safe='')}"
+    assert client.put(url, content=b"", headers=TURTLE).status_code == 201
+    assert client.put(url, content=b"", headers=TURTLE).status_code == 204
+    got = client.get(url, headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.content.strip() == b""
+    assert client.put("/store?graph=http://example.org/graph/other", content=BOB,
+                      headers=TURTLE).status_code == 201
+
+
 @pytest.mark.parametrize(("media", "body", "rdflib_format"), [
     ("application/n-triples", BOB, "nt"),
     ("application/ld+json", '{"@id": "http://example.org/bob", '

@@ -18,7 +18,7 @@ import pytest
 from graphkit.stores import OxigraphStore
 from service.app import create_app
 from tests.service.live import live_server
-from tests.service.test_entities import curated_settings, curated_store
+from tests.service.curated import curated_settings, curated_store
 from tests.support import need
 
 pytestmark = pytest.mark.browser

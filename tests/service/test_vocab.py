@@ -10,8 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graphkit.stores import OxigraphStore
-from service.app import create_app
-from tests.service.test_entities import curated_settings, curated_store
 
 BASE = "https://w3id.org/ogkg/"
 NS = f"{BASE}ns#"
@@ -23,16 +21,6 @@ READ = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.
         "application/n-triples": ox.RdfFormat.N_TRIPLES}
 SCHEMES = ("event-types", "organisation-types", "publication-types", "roles", "themes",
            "values")
-
-
-@pytest.fixture
-def store() -> OxigraphStore:
-    return curated_store()
-
-
-@pytest.fixture
-def client(store: OxigraphStore) -> TestClient:
-    return TestClient(create_app(curated_settings(), store=store))
 
 
 def triples(answer_body: bytes, media: str) -> set[ox.Triple]:
