@@ -202,9 +202,15 @@ async def query_ui_route(request: Request) -> Response:
 
 
 def query_ui(request: Request, settings: Settings) -> Response:
-    """The YASGUI page: ``GET /query``, and ``GET /sparql`` for a browser."""
+    """The YASGUI page: ``GET /query``, and ``GET /sparql`` for a browser.
+
+    ``?query=`` (the entity pages' "query this" link) opens the first tab with that query
+    (ignored when longer than ``GRAPHKIT_MAX_QUERY_LENGTH``, like any query).
+    """
     catalogue: dict[str, NamedQuery] = getattr(request.app.state, "named_queries", {})
-    tabs = [{"name": "Query", "query": _starter()}]
+    given = request.query_params.get("query", "")
+    first = given if given.strip() and len(given) <= settings.max_query_length else _starter()
+    tabs = [{"name": "Query", "query": first}]
     for query in catalogue.values():
         try:
             text = query.bind({})

@@ -10,6 +10,7 @@ fails instead under ``GRAPHKIT_REQUIRE_ALL=1``, as in CI.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,17 @@ def test_the_page_is_served_at_query_and_to_browsers_at_sparql() -> None:
         browser = client.get("/sparql", headers={"Accept": "text/html,*/*;q=0.8"})
         assert browser.status_code == 200 and "yasgui.min.js" in browser.text
         assert client.get("/sparql", headers={"Accept": "text/turtle"}).text.count("sd:") > 0
+
+
+def test_query_parameter_opens_the_first_tab_with_it_escaped() -> None:
+    describe = "DESCRIBE <https://w3id.org/ogkg/id/org/oecd> # </script><b>"
+    with TestClient(curated_app()) as client:
+        page = client.get("/query", params={"query": describe})
+        assert page.status_code == 200
+        config = page.text.split('id="query-config" type="application/json">', 1)[1]
+        config = json.loads(config.split("</script>", 1)[0].replace("<\\/", "</"))
+        assert config["tabs"][0]["query"] == describe
+        assert "</script><b>" not in page.text.split("query-config", 1)[1].split("</script>", 1)[0]
 
 
 @pytest.fixture
