@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,9 @@ from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore, Store
 from service.app import create_app
+from tests.service.browser import chromium_tab
 from tests.service.live import live_server
-from tests.support import PROJECT, need
+from tests.support import PROJECT
 
 TOKEN = "contribution-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -428,36 +428,22 @@ _:d0 a prov:Derivation ; prov:entity <https://w3id.org/ogkg/id/source/test-page>
 
 @pytest.mark.browser
 def test_page_works_in_a_browser_without_javascript(tmp_path: Path) -> None:
-    need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
-    chromium = Path("/usr/bin/chromium")
-    need(chromium.exists(), f"{chromium} is not installed")
-    from playwright.sync_api import sync_playwright
-
     (tmp_path / "bad.ttl").write_text(BAD, encoding="utf-8")
     (tmp_path / "orgs.csv").write_text(ORGANISATIONS_CSV, encoding="utf-8")
     settings = Settings(store_path=None, write_token=TOKEN)
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update",
-            "--disable-sync"]
     with make_store() as store, live_server(create_app(settings, store=store)) as url, \
-            sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=args)
-        try:
-            tab = browser.new_context(java_script_enabled=False).new_page()
-            tab.set_default_timeout(15_000)
-            tab.goto(f"{url}/contribute")
-            tab.set_input_files("#file", str(tmp_path / "bad.ttl"))
-            tab.click("button[value=validate]")
-            link = tab.locator("#report a[href='/id/org/lonely-council']").first
-            assert link.inner_text() == "Lonely Council"
-            assert "does not fit" in tab.locator("#report-heading").inner_text()
-            tab.set_input_files("#file", str(tmp_path / "orgs.csv"))
-            tab.fill("#contributor", "Ada")
-            tab.fill("#token", TOKEN)
-            tab.click("button[value=contribute]")
-            assert "Stored" in tab.locator("#stored-heading").inner_text()
-        finally:
-            browser.close()
+            chromium_tab(timeout_ms=15_000, javascript=False) as tab:
+        tab.goto(f"{url}/contribute")
+        tab.set_input_files("#file", str(tmp_path / "bad.ttl"))
+        tab.click("button[value=validate]")
+        link = tab.locator("#report a[href='/id/org/lonely-council']").first
+        assert link.inner_text() == "Lonely Council"
+        assert "does not fit" in tab.locator("#report-heading").inner_text()
+        tab.set_input_files("#file", str(tmp_path / "orgs.csv"))
+        tab.fill("#contributor", "Ada")
+        tab.fill("#token", TOKEN)
+        tab.click("button[value=contribute]")
+        assert "Stored" in tab.locator("#stored-heading").inner_text()
         assert [c.contributor for c in list_contributions(store, base_iri=BASE)] == ["Ada"]
 
 

@@ -9,7 +9,6 @@ Skips without Playwright or ``/usr/bin/chromium`` (fails instead under
 from __future__ import annotations
 
 import base64
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,11 @@ import pytest
 from graphkit.settings import Settings
 from service.app import create_app
 from tests.analytics.conftest import PROJECT, curated_store
+from tests.service.browser import chromium_tab
 from tests.service.live import live_server
-from tests.support import need
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WPOG = "https://w3id.org/ogkg/id/org/oecd-wpog"
 
 #: Counts the pixels of a PNG (a data URL) that differ from its corner pixel.
@@ -58,18 +54,8 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
-    need(CHROMIUM.exists(), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1400, "height": 900})
-            tab.set_default_timeout(20_000)
-            yield tab
-        finally:
-            browser.close()
+    with chromium_tab(timeout_ms=20_000, viewport={"width": 1400, "height": 900}) as tab:
+        yield tab
 
 
 def count(page: Any, selector: str) -> int:

@@ -7,25 +7,20 @@ Skips without Playwright or ``/usr/bin/chromium`` (fails instead under
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from graphkit.stores import OxigraphStore
 from service.app import create_app
-from tests.service.live import live_server
+from tests.service.browser import chromium_tab
 from tests.service.curated import curated_settings, curated_store
-from tests.support import need
+from tests.service.live import live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BASE = "https://w3id.org/ogkg/"
 EVIL = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
@@ -44,19 +39,8 @@ def site() -> Iterator[tuple[str, OxigraphStore]]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
-    need(CHROMIUM.exists(), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context()
-            tab = context.new_page()
-            tab.set_default_timeout(15_000)
-            yield tab
-        finally:
-            browser.close()
+    with chromium_tab(timeout_ms=15_000) as tab:
+        yield tab
 
 
 def test_entity_page_renders_links_and_evidence(site: tuple[str, OxigraphStore], page: Any

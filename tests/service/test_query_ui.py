@@ -9,7 +9,6 @@ fails instead under ``GRAPHKIT_REQUIRE_ALL=1``, as in CI.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,14 +22,12 @@ from graphkit.load import sync_project
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
 from service.app import create_app
+from tests.service.browser import chromium_tab
 from tests.service.live import live_server
 from tests.support import need
 
 PROJECT = Path(__file__).resolve().parent.parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 YASGUI = PROJECT / "service" / "static" / "vendor" / "yasgui" / "yasgui.min.js"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NDI_LABEL = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
              "SELECT ?label WHERE { <https://w3id.org/ogkg/id/org/ndi> rdfs:label ?label }")
 
@@ -73,19 +70,9 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
-    need(CHROMIUM.exists(), f"{CHROMIUM} is not installed")
     need(YASGUI.exists(), f"{YASGUI} is missing: run `make assets` (npm ci + npm run build)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            tab = browser.new_context().new_page()
-            tab.set_default_timeout(20_000)
-            yield tab
-        finally:
-            browser.close()
+    with chromium_tab(timeout_ms=20_000) as tab:
+        yield tab
 
 
 def outside_requests(page: Any) -> list[str]:
