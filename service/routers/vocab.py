@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 import pyoxigraph as ox
@@ -159,19 +160,11 @@ async def scheme_page(request: Request, name: str, store: Annotated[Store, Depen
     slug, suffix = split_suffix(name)
     document = f"/scheme/{slug}"
     iri = f"{settings.base_iri}scheme/{slug}"
-    headers = _headers(document, suffix, format)
-    chosen = negotiate(request, format=format, suffix=suffix)
-    if chosen is None:
-        return PlainTextResponse("Not available in the requested format.\n", status_code=406,
-                                 headers=headers)
-    if not _valid(iri):
-        return not_found(request, "No such scheme.", html=chosen == "html", headers=headers)
-    if chosen != "html":
-        triples = await run_in_threadpool(_scheme_triples, store, iri)
-        if not triples:
-            return not_found(request, f"There is no scheme <{iri}>.", html=False,
-                             headers=headers)
-        return rdf_response(triples, chosen, headers)
+    outcome = await _answer_rdf(request, store, _scheme_triples, iri=iri, what="scheme",
+                                document=document, suffix=suffix, format=format)
+    if isinstance(outcome, Response):
+        return outcome
+    headers = outcome
     found = await run_in_threadpool(scheme, store, iri, languages=languages_of(request))
     if found is None:
         return not_found(request, f"There is no scheme <{iri}>.", html=True, headers=headers)
@@ -182,6 +175,27 @@ async def scheme_page(request: Request, name: str, store: Annotated[Store, Depen
     return render(request, "scheme.html", {"scheme": found, "letters": letters,
                                            "document": document, "alternates": ALTERNATES},
                   headers=headers)
+
+
+async def _answer_rdf(request: Request, store: Store,
+                      describe: Callable[[Store, str], list[ox.Triple]], *, iri: str, what: str,
+                      document: str, suffix: str | None, format: str | None
+                      ) -> Response | dict[str, str]:
+    """The answer for a scheme or concept when it is not its HTML page (406, 404 or its RDF,
+    ``describe(store, iri)``); for the page, the headers to send it with."""
+    headers = _headers(document, suffix, format)
+    chosen = negotiate(request, format=format, suffix=suffix)
+    if chosen is None:
+        return PlainTextResponse("Not available in the requested format.\n", status_code=406,
+                                 headers=headers)
+    if not _valid(iri):
+        return not_found(request, f"No such {what}.", html=chosen == "html", headers=headers)
+    if chosen == "html":
+        return headers
+    triples = await run_in_threadpool(describe, store, iri)
+    if not triples:
+        return not_found(request, f"There is no {what} <{iri}>.", html=False, headers=headers)
+    return rdf_response(triples, chosen, headers)
 
 
 def _scheme_triples(store: Store, iri: str) -> list[ox.Triple]:
@@ -204,19 +218,11 @@ async def concept_page(request: Request, name: str, slug: str,
     concept_slug, suffix = split_suffix(slug)
     document = f"/scheme/{name}/{concept_slug}"
     iri = f"{settings.base_iri}scheme/{name}/{concept_slug}"
-    headers = _headers(document, suffix, format)
-    chosen = negotiate(request, format=format, suffix=suffix)
-    if chosen is None:
-        return PlainTextResponse("Not available in the requested format.\n", status_code=406,
-                                 headers=headers)
-    if not _valid(iri):
-        return not_found(request, "No such concept.", html=chosen == "html", headers=headers)
-    if chosen != "html":
-        triples = await run_in_threadpool(rdf_description, store, iri)
-        if not triples:
-            return not_found(request, f"There is no concept <{iri}>.", html=False,
-                             headers=headers)
-        return rdf_response(triples, chosen, headers)
+    outcome = await _answer_rdf(request, store, rdf_description, iri=iri, what="concept",
+                                document=document, suffix=suffix, format=format)
+    if isinstance(outcome, Response):
+        return outcome
+    headers = outcome
     languages = languages_of(request)
     found = await run_in_threadpool(concept, store, iri, languages=languages)
     if found is None:
