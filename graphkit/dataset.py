@@ -80,7 +80,8 @@ class StoreWatch:
     """A token that changes when the store does, and the time it last changed.
 
     With ``revision`` (a counter every write moves, like the worker pool's snapshot
-    generation) the token is exact and free. Without it, :func:`store_signature` is read,
+    generation) or a store that counts its own writes (:attr:`OxigraphStore.writes`) the
+    token is exact and free. Without either, :func:`store_signature` is read,
     at most every ``poll_factor`` times as long as reading it took (never more than
     ``max_interval`` seconds apart): on a small store at every call, on a million triples
     every few seconds.
@@ -100,8 +101,9 @@ class StoreWatch:
     def token(self) -> str:
         with self._lock:
             revision = self._revision() if self._revision is not None else None
-            if revision is not None:
-                self._observe(f"r{revision}")
+            writes = getattr(self._store, "writes", None)
+            if revision is not None or writes is not None:
+                self._observe(f"r{revision}|w{writes}")
             elif self._token is None or time.monotonic() >= self._next_check:
                 started = time.monotonic()
                 signature = store_signature(self._store)

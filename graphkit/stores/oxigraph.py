@@ -65,6 +65,7 @@ class OxigraphStore:
         # read_only: for query worker processes over a snapshot (graphkit.workers); opening
         # a store read-only while another process writes it is undefined behaviour
         self.read_only = read_only
+        self._writes = 0
         if read_only and self.path is None:
             raise UsageError("only an on-disk store can be opened read-only")
         try:
@@ -91,6 +92,13 @@ class OxigraphStore:
         if self._store is None:
             raise StoreError("the store is closed")
         return self._store
+
+    @property
+    def writes(self) -> int:
+        """How many writes (updates, loads, graph additions and removals) went through this
+        object: a token that moves with every change made here (writes through :attr:`raw`
+        or :meth:`rdflib_dataset` do not count)."""
+        return self._writes
 
     def rdflib_dataset(self) -> rdflib.Dataset:
         """An :class:`rdflib.Dataset` over the same data (through oxrdflib)."""
@@ -154,6 +162,7 @@ class OxigraphStore:
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
         check_query(update)
+        self._writes += 1
         try:
             self.raw.update(update, base_iri=base_iri)
         except SyntaxError as error:
@@ -168,10 +177,12 @@ class OxigraphStore:
 
     # -- graphs -----------------------------------------------------------------------
     def add_graph(self, graph: str) -> None:
+        self._writes += 1
         self.raw.add_graph(ox.NamedNode(graph))
 
     def remove_graph(self, graph: str) -> None:
         node = ox.NamedNode(graph)
+        self._writes += 1
         if self.raw.contains_named_graph(node):
             self.raw.remove_graph(node)
 
@@ -196,6 +207,7 @@ class OxigraphStore:
     def load(self, source: LoadSource, *, format: RdfFormat, graph: str | None = None,
              base_iri: str | None = None, replace: bool = False,
              progress: Progress | None = None) -> None:
+        self._writes += 1
         target: ox.NamedNode | ox.DefaultGraph = (
             ox.NamedNode(graph) if graph else ox.DefaultGraph())
         if format.supports_datasets:
@@ -263,6 +275,7 @@ class OxigraphStore:
         self._clear_journal()
 
     def _undo(self, undo: list[ox.NamedNode | ox.DefaultGraph] | None) -> None:
+        self._writes += 1
         if undo is None:
             self.raw.clear()
             return
