@@ -23,6 +23,7 @@ from service.routers import (
     sparql,
     vocab,
 )
+from service.openapi import install as install_openapi
 from service.security import add_cors
 
 __all__ = ["app_from_environment", "create_app"]
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
     queries.install(app, settings)  # /api/queries, /query, /static
     app.include_router(dataset.router)
     app.include_router(contributions.router)
+    install_openapi(app)  # one operation id per method
     add_cors(app, settings)
     ops.install(app, settings)  # outermost: request ids, logs, metrics, rate limit
     return app

@@ -42,3 +42,18 @@ def test_health_is_503_when_the_store_is_gone(client: TestClient) -> None:
     answer = client.get("/health")
     assert answer.status_code == 503
     assert answer.json()["status"] == "error"
+
+
+def test_the_openapi_document_has_one_id_per_operation(client: TestClient) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI's duplicate-id warning would fail here
+        paths = client.get("/api/openapi.json").json()["paths"]
+    ids = [(path, method, operation["operationId"])
+           for path, operations in paths.items() for method, operation in operations.items()]
+    assert len({op for _, _, op in ids}) == len(ids)
+    assert all(op.endswith(f"_{method}") for _, method, op in ids)
+    # the Graph Store Protocol's methods are separate operations; HEAD is implied by GET
+    assert {"get", "put", "post", "delete"} <= set(paths["/store"])
+    assert "head" not in paths["/store"]
