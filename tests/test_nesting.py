@@ -101,3 +101,21 @@ def test_the_embedded_store_refuses_a_deep_query_or_update(method: str) -> None:
     done = _python(script, text)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.split()[0] == "1"
+
+
+DEEP_JSON_LD = ('{"@context": {"ex": "http://example.org/"}, "@id": "ex:a", "ex:p": '
+                + '{"ex:q": ' * 6000 + "1" + "}" * 6000 + "}")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["import", "popolo"]])
+def test_validate_and_import_refuse_deep_json_with_exit_2(tmp_path: Path,
+                                                          command: list[str]) -> None:
+    """Both used to die: ``validate`` by SIGSEGV in the JSON-LD parser, ``import popolo``
+    with a RecursionError traceback from json.loads."""
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text(DEEP_JSON_LD)
+    done = _python(RUN_CLI, *command, deep)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert "levels deep" in done.stderr and "Traceback" not in done.stderr
+    assert f"{deep}" in done.stderr
+    assert f"{deep}:1:" in done.stderr or "line 1, column" in done.stderr  # where it goes deep

@@ -55,6 +55,7 @@ from typing import Any
 
 from graphkit.errors import ConversionError, InputError, InputProblem
 from graphkit.importers import ImportResult, Vocabulary
+from graphkit.nesting import Nesting, too_deep
 from graphkit.importers.popolo_mapping import (
     COLLECTIONS,
     NOT_MODELLED,
@@ -75,6 +76,10 @@ def read_popolo(data: bytes | str, *, name: str = "<popolo>") -> Json:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError as error:
         raise InputError(f"{name}: not UTF-8 text ({error})") from None
+    deep = too_deep([text.encode()], Nesting.JSON)  # json.loads recurses: refuse first
+    if deep is not None:
+        raise ConversionError("nested too deeply", file=name, problems=[InputProblem(
+            deep.message(), line=deep.line, column=deep.column)])
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

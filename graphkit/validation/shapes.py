@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from graphkit.errors import InputError
 from graphkit.formats import RdfFormat, is_gzip_path
+from graphkit.nesting import check_rdf
 from graphkit.stores.oxigraph import _rdf_syntax_error
 
 __all__ = ["OPTIONAL_SHAPE_FILES", "Shapes", "as_triples", "default_root", "load_shapes",
@@ -108,6 +109,8 @@ def parse_file(path: Path, format: RdfFormat | None = None) -> list[ox.Triple]:
     fmt = format or RdfFormat.from_path(path)
     opener = gzip.open if is_gzip_path(path) else open
     with opener(path, "rb") as stream:
+        check_rdf(stream, fmt, name=str(path))  # deep JSON-LD/RDF-XML crashes the parser
+        stream.seek(0)
         try:
             return [ox.Triple(q.subject, q.predicate, q.object)
                     for q in ox.parse(stream, fmt.oxigraph, base_iri=path.resolve().as_uri())]
