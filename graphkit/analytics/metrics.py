@@ -41,6 +41,7 @@ from enum import Enum
 import igraph as ig
 import networkx as nx
 
+from graphkit.analytics.betweenness import betweenness
 from graphkit.errors import UsageError
 
 __all__ = [
@@ -239,21 +240,8 @@ def _distances(g: ig.Graph, options: Options) -> tuple[list[float], list[float],
 
 
 def _betweenness(g: ig.Graph, options: Options) -> tuple[list[float], str]:
-    n = g.vcount()
-    if n <= 2:
-        return [0.0] * n, "exact"
-    scale = 2.0 / ((n - 1) * (n - 2))  # networkx's normalisation for undirected graphs
-    if n <= options.exact_limit or options.samples >= n - 1:
-        return [b * scale for b in g.betweenness(directed=False)], "exact"
-    k = options.samples
-    sources = random.Random(options.seed).sample(range(n), k)  # networkx draws the same
-    # igraph gives half the summed dependencies of the sources; networkx (3.6) scales a
-    # sampled source by 1/((k-1)(n-2)), any other node by 1/(k(n-2))
-    raw = g.betweenness(directed=False, sources=sources)
-    sampled = set(sources)
-    estimate = [2.0 * r / ((k - (1 if i in sampled else 0)) * (n - 2))
-                for i, r in enumerate(raw)]
-    return estimate, f"sampled from {options.samples} sources, seed {options.seed}"
+    return betweenness(g, samples=options.samples, seed=options.seed,
+                       exact_limit=options.exact_limit)
 
 
 def _eigenvector(g: ig.Graph) -> list[float]:

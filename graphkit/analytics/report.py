@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -100,6 +101,12 @@ class Analysis:
     weighting: Weighting = Weighting.COUNT
     #: when the analysis began (the start of its provenance record)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: for callers that share one analysis between threads (the HTTP API's cache): its
+    #: graphs and measures are computed when first asked, once under this lock
+    lock: threading.RLock = field(default_factory=threading.RLock, compare=False,
+                                  repr=False)
+    _views: dict[int, dict[str, object] | None] = field(default_factory=dict, init=False,
+                                                        compare=False, repr=False)
 
     @classmethod
     def from_store(cls, store: Store, *, base_iri: str, kind: GraphKind = GraphKind.AFFILIATION,
@@ -122,7 +129,13 @@ class Analysis:
 
     def compact_view(self, max_nodes: int) -> dict[str, object] | None:
         """The communities of a projection too big to draw, found on igraph's compact
-        projection without building the networkx one (``None`` if it is small enough)."""
+        projection without building the networkx one (``None`` if it is small enough);
+        kept per ``max_nodes``."""
+        if max_nodes not in self._views:
+            self._views[max_nodes] = self._compact_view(max_nodes)
+        return self._views[max_nodes]
+
+    def _compact_view(self, max_nodes: int) -> dict[str, object] | None:
         if self.kind not in PROJECTED:
             return None
         keep = PROJECTED[self.kind]

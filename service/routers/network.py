@@ -18,7 +18,9 @@ collaboration), ``as_of`` or ``start``/``end``, and repeatable ``theme``, ``coun
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -31,13 +33,13 @@ from graphkit.analytics.build import GraphKind
 from graphkit.analytics.export import ExportFormat, export, with_measures
 from graphkit.analytics.metrics import CommunityMethod, Options
 from graphkit.analytics.report import Analysis, OutputFormat, Table
-from graphkit.analytics.snapshot import NODE_KINDS, Filters, fetch
+from graphkit.analytics.snapshot import NODE_KINDS, Filters, Snapshot, fetch
 from graphkit.analytics.views import DEFAULT_MAX_NODES, explorer_view
 from graphkit.errors import GraphkitError
 from graphkit.settings import Settings
 from graphkit.stores import Store
 from service.dependencies import get_settings, get_store
-from service.linked_data import render
+from service.linked_data import get_linked_data, render
 from service.problems import problem_for
 
 __all__ = ["install", "router"]
@@ -55,7 +57,73 @@ def install(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
 
+class AnalysisCache:
+    """The analyses the API built, kept while the store does not change.
+
+    Keyed on the store's change token (:attr:`service.linked_data.LinkedData.watch`, which
+    moves with every write) and the request's graph kind, filters and parameters; at most
+    ``limit`` analyses, the least recently used dropped first. The store is read once per
+    token (the snapshot is shared by every filter), and one build runs at a time. An
+    :class:`Analysis` computes its graphs and measures when first asked, under its own lock.
+    """
+
+    def __init__(self, *, limit: int = 8) -> None:
+        self.limit = limit
+        self._build = threading.Lock()  # one build at a time
+        self._lock = threading.Lock()  # guards the two dicts (held briefly)
+        self._snapshot: tuple[str, Snapshot] | None = None
+        self._entries: OrderedDict[tuple[str, Hashable], Analysis] = OrderedDict()
+
+    def get(self, token: str, key: tuple[GraphKind, Filters, Options],
+            read: Callable[[], Snapshot]) -> Analysis:
+        """The analysis of ``key`` for the store state ``token``, built when missing."""
+        full = (token, key)
+        found = self._find(full)
+        if found is not None:
+            return found
+        with self._build:
+            found = self._find(full)  # built by the request we waited for
+            if found is not None:
+                return found
+            snapshot = self._snapshot[1] if self._snapshot and self._snapshot[0] == token \
+                else read()
+            kind, filters, options = key
+            analysis = Analysis(snapshot, kind, filters, options)
+            with self._lock:
+                self._snapshot = (token, snapshot)
+                for stale in [k for k in self._entries if k[0] != token]:
+                    del self._entries[stale]
+                self._entries[full] = analysis
+                while len(self._entries) > self.limit:
+                    self._entries.popitem(last=False)
+            return analysis
+
+    def _find(self, full: tuple[str, Hashable]) -> Analysis | None:
+        with self._lock:
+            found = self._entries.get(full)
+            if found is not None:
+                self._entries.move_to_end(full)
+            return found
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_CREATE = threading.Lock()
+
+
+def analysis_cache(request: Request) -> AnalysisCache:
+    """The app's :class:`AnalysisCache`, made at the first request that needs it."""
+    state = request.app.state
+    with _CREATE:
+        found: AnalysisCache | None = getattr(state, "network_cache", None)
+        if found is None:
+            found = state.network_cache = AnalysisCache()
+    return found
+
+
 def get_analysis(
+    request: Request,
     store: Annotated[Store, Depends(get_store)],
     settings: Annotated[Settings, Depends(get_settings)],
     kind: GraphKind = GraphKind.AFFILIATION,
@@ -65,14 +133,17 @@ def get_analysis(
     seed: int = 42, resolution: float = 1.0,
     method: CommunityMethod = CommunityMethod.LOUVAIN,
 ) -> Analysis:
-    """The analysis the query parameters ask for."""
+    """The analysis the query parameters ask for, from the cache while the store holds."""
     try:
         filters = Filters(as_of=as_of or None, start=start or None, end=end or None,
                           themes=frozenset(theme), countries=frozenset(country),
                           org_types=frozenset(org_type), relations=frozenset(relation),
                           kinds=frozenset(node_kind))
         options = Options(seed=seed, resolution=resolution, method=method)
-        return Analysis(fetch(store, base_iri=settings.base_iri), kind, filters, options)
+        token = get_linked_data(request).watch.token()
+        return analysis_cache(request).get(
+            token, (kind, filters, options),
+            lambda: fetch(store, base_iri=settings.base_iri))
     except GraphkitError as error:
         raise _http(error) from error
 
@@ -95,10 +166,12 @@ def _http(error: GraphkitError) -> HTTPException:
     return HTTPException(problem.status, problem.message, headers=problem.headers or None)
 
 
-def _guard(action: Callable[[], T]) -> T:
-    """Run ``action``; a graphkit error becomes an HTTP error saying what to fix."""
+def _guard(action: Callable[[], T], analysis: Analysis) -> T:
+    """Run ``action`` on the (shared, cached) ``analysis`` under its lock; a graphkit
+    error becomes an HTTP error saying what to fix."""
     try:
-        return action()
+        with analysis.lock:
+            return action()
     except GraphkitError as error:
         raise _http(error) from error
 
@@ -116,8 +189,7 @@ def view(analysis: AnalysisDep, node: str | None = None, radius: int = 1,
     def build() -> dict[str, object]:
         compact = None if node else analysis.compact_view(max_nodes)
         if compact is not None:
-            compact.update(filters=analysis.filters.describe(), center=None)
-            return compact
+            return {**compact, "filters": analysis.filters.describe(), "center": None}
         graph = analysis.graph
         measures = analysis.view_measures(max_nodes)
         if node:
@@ -127,40 +199,40 @@ def view(analysis: AnalysisDep, node: str | None = None, radius: int = 1,
         answer["center"] = analysis.snapshot.node_for(node) if node else None
         return answer
 
-    return JSONResponse(_guard(build))
+    return JSONResponse(_guard(build, analysis))
 
 
 @router.get("/api/network/summary", summary="Whole-network figures")
 def summary(analysis: AnalysisDep, format: OutputFormat = OutputFormat.JSON) -> Response:
-    return _answer(_guard(analysis.summary), format)
+    return _answer(_guard(analysis.summary, analysis), format)
 
 
 @router.get("/api/network/measures", summary="Measures of every node")
 def measures(analysis: AnalysisDep, sort: str = "betweenness",
              limit: Annotated[int | None, Query(ge=1)] = None,
              format: OutputFormat = OutputFormat.JSON) -> Response:
-    table = _guard(lambda: analysis.measure_table(sort=sort, limit=limit))
+    table = _guard(lambda: analysis.measure_table(sort=sort, limit=limit), analysis)
     return _answer(table, format)
 
 
 @router.get("/api/network/communities", summary="Communities and their modularity")
 def communities(analysis: AnalysisDep, format: OutputFormat = OutputFormat.JSON) -> Response:
-    return _answer(_guard(analysis.community_table), format)
+    return _answer(_guard(analysis.community_table, analysis), format)
 
 
 @router.get("/api/network/path", summary="How two entities are connected")
 def path(analysis: AnalysisDep, source: Annotated[str, Query(alias="from")],
          target: Annotated[str, Query(alias="to")],
          format: OutputFormat = OutputFormat.JSON) -> Response:
-    table = _guard(lambda: analysis.path_table(source, target))
-    found = _guard(lambda: analysis.path(source, target))
+    table = _guard(lambda: analysis.path_table(source, target), analysis)
+    found = _guard(lambda: analysis.path(source, target), analysis)
     return _answer(table, format, {"path": found.as_dict() if found else None})
 
 
 @router.get("/api/network/ego", summary="The entities within some steps of one")
 def ego(analysis: AnalysisDep, node: str, radius: Annotated[int, Query(ge=0, le=6)] = 1,
         format: OutputFormat = OutputFormat.JSON) -> Response:
-    table = _guard(lambda: analysis.ego_table(node, radius=radius))
+    table = _guard(lambda: analysis.ego_table(node, radius=radius), analysis)
     return _answer(table, format)
 
 
@@ -174,7 +246,7 @@ def download(analysis: AnalysisDep, format: str = "gexf", node: str | None = Non
         export(with_measures(graph, analysis.measures), fmt, out)
         return out.getvalue(), fmt
 
-    body, fmt = _guard(build)
+    body, fmt = _guard(build, analysis)
     name = f"network-{analysis.kind.value}{fmt.suffix}"
     return Response(body, media_type=fmt.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
