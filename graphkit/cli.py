@@ -343,7 +343,7 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ[f"GRAPHKIT_{name.upper()}"] = "" if value is None else str(value)
     uvicorn.run("service.app:app_from_environment", factory=True,
                 host=args.host or settings.host, port=args.port or settings.port,
-                log_level="info")
+                log_level="info", access_log=False)  # the service logs each request itself
     return 0
 
 

@@ -42,7 +42,8 @@ class NestingGuardMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if path in _QUERY_PATHS and scope.get("query_string"):
+        if path in _QUERY_PATHS and _brackets_at_most(scope.get("query_string", b"")) \
+                > SPARQL_LIMIT:
             fields = parse_qs(scope["query_string"].decode("latin-1"))
             for text in fields.get("query", []) + fields.get("update", []):
                 if await self._refused(send, text.encode("utf-8", "replace"), "sparql"):
@@ -125,3 +126,18 @@ def _header(scope: Scope, name: bytes) -> str:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return ""
+
+
+_BRACKETS = (b"{", b"[", b"(", b"<")
+_ENCODED_BRACKETS = (b"%7b", b"%5b", b"%28", b"%3c")
+
+
+def _brackets_at_most(query_string: bytes) -> int:
+    """An upper bound of the opening brackets in the decoded parameters of a query string
+    (plain or percent-encoded; a string with fewer than the limit cannot nest deeper, and
+    needs no parsing)."""
+    if not query_string:
+        return 0
+    lower = query_string.lower()
+    return sum(query_string.count(b) for b in _BRACKETS) + \
+        sum(lower.count(e) for e in _ENCODED_BRACKETS)

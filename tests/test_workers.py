@@ -3,8 +3,11 @@ time and memory limits. (The HTTP side is in tests/service/test_hostile.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +27,7 @@ from graphkit.workers import (
     executor_for,
     stream_from_thread,
 )
+from graphkit.workers.wire import BatchingSink, Wire, pack
 
 FORMATS = {QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
            QueryKind.GRAPH: RdfFormat.N_TRIPLES}
@@ -154,3 +158,132 @@ def test_stream_from_thread() -> None:
 
     with pytest.raises(QueryError, match="nothing to write"):
         stream_from_thread(broken)  # type: ignore[arg-type]
+
+
+# -- the wire and the asynchronous hand-over ---------------------------------------------------
+def test_the_wire_cuts_frames_out_of_any_split(tmp_path: Path) -> None:
+    """Frames that arrive several in one read, or one across many reads, come out whole;
+    the worker's side holds a short answer back until its end and sends it in one piece."""
+    mine, theirs = socket.socketpair()
+    try:
+        frames = [(b"K", b'["select","json"]'), (b"D", b"x" * (CHUNK + 7)), (b"D", b"tail"),
+                  (b"F", b"")]
+        data = b"".join(pack(kind, payload) for kind, payload in frames)
+
+        def send_in_pieces() -> None:  # 1, 2, 3... bytes a piece: splits everywhere
+            at, size = 0, 1
+            while at < len(data):
+                theirs.sendall(data[at:at + size])
+                at, size = at + size, size % 97 + 1
+
+        sender = threading.Thread(target=send_in_pieces)
+        sender.start()
+        wire = Wire(mine)
+        assert [wire.receive(timeout=5) for _ in frames] == frames
+        sender.join()
+        theirs.sendall(data)  # and all in one go: several frames in one read
+        assert [wire.receive(timeout=5) for _ in frames] == frames
+        sink = BatchingSink(theirs)
+        sink.send(b"K", b"k")
+        sink.send(b"D", b"short")
+        mine.setblocking(False)
+        with pytest.raises(BlockingIOError):  # held back: nothing sent before the end
+            mine.recv(1)
+        sink.send(b"F", b"")
+        mine.settimeout(5)
+        assert wire.buffered() == []
+        assert [wire.receive(timeout=5) for _ in range(3)] == [
+            (b"K", b"k"), (b"D", b"short"), (b"F", b"")]
+        theirs.close()
+        with pytest.raises(EOFError):
+            wire.receive(timeout=5)
+    finally:
+        mine.close()
+        theirs.close()
+
+
+def test_the_pool_answers_many_queries_in_a_row_without_threads(tmp_path: Path) -> None:
+    """``open_async`` hands each job to an idle worker and awaits the answer in the event
+    loop: hundreds in a row from one worker, short and streamed ones mixed, errors raised."""
+    store = filled(OxigraphStore(tmp_path / "store"))
+    pool = WorkerPool(store, workers=1, timeout=10)
+    pool.start()
+
+    async def run() -> None:
+        (pid,) = pool.worker_pids()
+        for n in range(300):
+            job = QueryJob(f"SELECT ?o WHERE {{ <http://e/s{n}> ?p ?o }}", formats=FORMATS)
+            stream = await pool.open_async(job)
+            assert stream.complete and stream.kind is QueryKind.SELECT
+            body = json.loads(b"".join(stream))
+            assert body["results"]["bindings"][0]["o"]["value"] == str(n)
+            if n % 100 == 0:
+                long = await pool.open_async(QueryJob(ROWS, formats=FORMATS))
+                assert not long.complete
+                assert len(json.loads(b"".join(long))["results"]["bindings"]) == 20000
+                with pytest.raises(QuerySyntaxError):
+                    await pool.open_async(QueryJob("SELECT * {", formats=FORMATS))
+        assert pool.worker_pids() == [pid]  # the same worker answered them all
+
+    try:
+        asyncio.run(run())
+    finally:
+        pool.close()
+        store.close()
+
+
+def test_open_async_still_stops_runaway_and_cancelled_queries(tmp_path: Path) -> None:
+    store = filled(OxigraphStore(tmp_path / "store"))
+    pool = WorkerPool(store, workers=1, timeout=2)
+    pool.start()
+    runaway = QueryJob("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+                       formats=FORMATS)
+
+    async def run() -> None:
+        before = pool.worker_pids()
+        started = time.monotonic()
+        with pytest.raises(QueryTimeoutError, match="time limit of 2 s"):
+            await pool.open_async(runaway)
+        assert 1.9 < time.monotonic() - started < 4
+        assert await asyncio.to_thread(
+            wait_for, lambda: len(pool.worker_pids()) == 1 and pool.worker_pids() != before)
+        # a caller that goes away while its query runs: the worker is killed and replaced
+        replaced = pool.worker_pids()
+        task = asyncio.create_task(pool.open_async(runaway))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await asyncio.to_thread(
+            wait_for, lambda: len(pool.worker_pids()) == 1 and pool.worker_pids() != replaced)
+        stream = await pool.open_async(QueryJob("ASK { ?s ?p ?o }", formats=FORMATS))
+        assert b"".join(stream) == b'{"head":{},"boolean":true}'
+        # with the only worker busy, the next caller waits for it (in a thread) and is served
+        # (one that gives up while it waits leaves the worker to the next, unharmed)
+        serving = pool.worker_pids()
+        busy = await pool.open_async(QueryJob(ROWS, formats=FORMATS))
+        gone = asyncio.create_task(pool.open_async(QueryJob("ASK {}", formats=FORMATS)))
+        waiting = asyncio.create_task(pool.open_async(QueryJob("ASK {}", formats=FORMATS)))
+        await asyncio.sleep(0.2)
+        assert not waiting.done() and not gone.done()
+        gone.cancel()
+        assert len(await asyncio.to_thread(lambda: b"".join(busy))) > CHUNK
+        assert b"".join(await waiting) == b'{"head":{},"boolean":true}'
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        assert pool.worker_pids() == serving
+
+    try:
+        asyncio.run(run())
+    finally:
+        pool.close()
+        store.close()
+
+
+def test_threads_answer_open_async() -> None:
+    executor = ThreadExecutor(filled(OxigraphStore()), workers=1, timeout=5)
+
+    async def run() -> bytes:
+        return b"".join(await executor.open_async(QueryJob("ASK {}", formats=FORMATS)))
+
+    assert asyncio.run(run()) == b'{"head":{},"boolean":true}'

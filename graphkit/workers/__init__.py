@@ -27,8 +27,13 @@ channel, so a million-row answer never sits whole in memory.
 >>> b"".join(stream)
 b'{"head":{},"boolean":true}'
 
+An ``async`` caller (the HTTP service) uses :meth:`QueryExecutor.open_async`: the pool hands
+the job to an idle worker and awaits the answer in the asyncio event loop, so a short answer
+costs no thread hop at all (a thread waits only when every worker is busy).
+
 The package splits by concern: :mod:`~graphkit.workers.jobs` (a job and its answer as
-frames), :mod:`~graphkit.workers.threads` (the thread executor, dumps) and
+frames), :mod:`~graphkit.workers.threads` (the thread executor, dumps),
+:mod:`~graphkit.workers.wire` (frames over a worker's socket, batched and buffered) and
 :mod:`~graphkit.workers.pool` (the worker processes; ``python -m graphkit.workers`` is one).
 """
 

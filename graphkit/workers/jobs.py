@@ -81,6 +81,11 @@ class QueryExecutor(Protocol):
         (:class:`QuerySyntaxError`, :class:`QueryTimeoutError`, :class:`QueryError`...)."""
         ...
 
+    async def open_async(self, job: QueryJob) -> ResultStream:
+        """:meth:`open` for a caller in an asyncio event loop (uvicorn's, uvloop too): the
+        same answer and errors, without blocking the loop."""
+        ...
+
     def write(self, action: Callable[[], T]) -> T:
         """Run a write on the store, one at a time; queries opened after it returns see it."""
         ...

@@ -12,7 +12,6 @@ import resource
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -21,11 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio.to_thread
+
 from graphkit.errors import QueryError, QueryTimeoutError, StoreError, UsageError
 from graphkit.stores.oxigraph import OxigraphStore
 from graphkit.workers.jobs import (
+    CHUNK,
     FRAME_DATA,
     FRAME_ERROR,
+    FRAME_KIND,
     FRAME_READY,
     FrameReader,
     QueryJob,
@@ -34,37 +37,9 @@ from graphkit.workers.jobs import (
     error_payload,
     run_job,
 )
+from graphkit.workers.wire import BatchingSink, Wire
 
-# frames on the wire: one type byte, a 4-byte length, the payload
-_HEAD = struct.Struct(">cI")
 STARTUP_TIMEOUT = 60.0
-
-
-def _send_frame(sock: socket.socket, kind: bytes, payload: bytes) -> None:
-    sock.sendall(_HEAD.pack(kind, len(payload)) + payload)
-
-
-def _receive_exactly(sock: socket.socket, size: int) -> bytes:
-    data = bytearray()
-    while len(data) < size:
-        part = sock.recv(min(size - len(data), 1 << 20))
-        if not part:
-            raise EOFError("the other end closed the connection")
-        data += part
-    return bytes(data)
-
-
-def _receive_frame(sock: socket.socket) -> tuple[bytes, bytes]:
-    kind, size = _HEAD.unpack(_receive_exactly(sock, _HEAD.size))
-    return kind, _receive_exactly(sock, size) if size else b""
-
-
-class _SocketSink:
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-
-    def send(self, kind: bytes, payload: bytes) -> None:
-        _send_frame(self._sock, kind, payload)
 
 
 def worker_main(sock: socket.socket, memory_limit: int | None = None) -> None:
@@ -81,11 +56,12 @@ def worker_main(sock: socket.socket, memory_limit: int | None = None) -> None:
             resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
     store: OxigraphStore | None = None
     generation: int | None = None
-    sink = _SocketSink(sock)
+    sink = BatchingSink(sock)
+    wire = Wire(sock)
     sink.send(FRAME_READY, b"")
     while True:
         try:
-            _, message = _receive_frame(sock)
+            _, message = wire.receive(timeout=None)
         except (EOFError, OSError):
             return
         job, snapshot, wanted = pickle.loads(message)
@@ -113,9 +89,20 @@ def _die_with_parent() -> None:
 @dataclass(eq=False)
 class _Worker:
     process: subprocess.Popen[bytes]
-    sock: socket.socket
+    wire: Wire
     generation: int | None = None
     ready: bool = False
+
+
+def _primed(frames: list[tuple[bytes, int]]) -> bool:
+    """Whether these frames are all :meth:`FrameReader.prime` reads: the kind and the first
+    chunk (and after a short one, the end), or the error."""
+    if not frames or frames[0][0] != FRAME_KIND:
+        return bool(frames)
+    if len(frames) < 2:
+        return False
+    kind, size = frames[1]
+    return len(frames) >= 3 or not (kind == FRAME_DATA and size < CHUNK)
 
 
 class _PoolStream(FrameReader):
@@ -130,23 +117,61 @@ class _PoolStream(FrameReader):
         if remaining <= 0:
             raise self._timed_out()
         try:
-            self._worker.sock.settimeout(remaining)
-            return _receive_frame(self._worker.sock)
+            return self._worker.wire.receive(timeout=remaining)
         except TimeoutError:
             raise self._timed_out() from None
         except (EOFError, OSError) as error:
             self._done = True
-            status = self._pool._discard(self._worker, crashed=True)
-            raise QueryError(
-                "the query worker stopped before it finished (exit status "
-                f"{status}): most likely the query needed more memory than a worker may "
-                "use") from error
+            raise self._crashed() from error
+
+    async def prime_async(self) -> None:
+        """:meth:`prime`, waiting for the worker in the event loop instead of a thread."""
+        try:
+            await self._worker.wire.fill_async(_primed, deadline=self._deadline)
+        except TimeoutError:
+            raise self._timed_out() from None
+        except (EOFError, OSError) as error:
+            self._done = True
+            # finding out why waits a moment for the process to end: not in the event loop
+            raise await anyio.to_thread.run_sync(self._crashed) from error
+        self.prime()  # all it reads is in the buffer now
+
+    def _crashed(self) -> QueryError:
+        status = self._pool._discard(self._worker, crashed=True)
+        return QueryError(
+            "the query worker stopped before it finished (exit status "
+            f"{status}): most likely the query needed more memory than a worker may use")
 
     def _finished(self) -> None:
         self._pool._release(self._worker)
 
     def _abandon(self) -> None:
         self._pool._discard(self._worker)
+
+
+class _Handoff:
+    """A worker taken in a thread for a caller that may have gone away by then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._worker: _Worker | None = None
+        self._abandoned = False
+
+    def take(self, pool: WorkerPool, deadline: float) -> _Worker | None:
+        worker = pool._take(deadline)
+        with self._lock:
+            if not self._abandoned:
+                self._worker = worker
+                return worker
+        pool._release(worker)
+        return None
+
+    def abandon(self, pool: WorkerPool) -> None:
+        with self._lock:
+            self._abandoned = True
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            pool._release(worker)
 
 
 class WorkerPool:
@@ -225,21 +250,63 @@ class WorkerPool:
     def open(self, job: QueryJob) -> ResultStream:
         deadline = time.monotonic() + self._timeout
         for _attempt in range(3):
-            worker = self._take(deadline)
-            with self._lock:
-                generation = self._generation
-                worker.generation = generation
-            message = pickle.dumps((job, str(self._path_of(generation)), generation))
+            stream = self._hand_over(self._take(deadline), job, deadline)
+            if stream is not None:
+                stream.prime()
+                return stream
+        raise QueryError("no query worker could take the query")
+
+    async def open_async(self, job: QueryJob) -> ResultStream:
+        """:meth:`open` for a caller in an event loop: with a worker idle, the job goes to
+        it and the answer is awaited without a thread; with none, a thread waits for one.
+        A caller cancelled while its query runs has the worker stopped and replaced."""
+        deadline = time.monotonic() + self._timeout
+        for _attempt in range(3):
             try:
-                worker.sock.settimeout(max(0.01, deadline - time.monotonic()))
-                _send_frame(worker.sock, FRAME_DATA, message)
-            except OSError:  # the worker died while idle: replace it, try another
-                self._discard(worker)
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                worker = await self._wait_for_worker(deadline)
+            stream = self._hand_over(worker, job, deadline)
+            if stream is None:
                 continue
-            stream = _PoolStream(self, worker, self._timeout, deadline)
-            stream.prime()
+            primed = False
+            try:
+                await stream.prime_async()
+                primed = True
+            finally:
+                if not primed:
+                    stream.close()  # cancelled or failed: the worker is freed or replaced
             return stream
         raise QueryError("no query worker could take the query")
+
+    async def _wait_for_worker(self, deadline: float) -> _Worker:
+        """An idle worker, waited for in a thread; a caller cancelled meanwhile leaves at
+        once, and the worker its thread takes later goes back to the idle ones unused."""
+        handoff = _Handoff()
+        worker: _Worker | None = None
+        try:
+            worker = await anyio.to_thread.run_sync(handoff.take, self, deadline,
+                                                    abandon_on_cancel=True)
+        finally:
+            if worker is None:
+                handoff.abandon(self)
+        assert worker is not None  # only an abandoned handoff gives none, and that raised
+        return worker
+
+    def _hand_over(self, worker: _Worker, job: QueryJob,
+                   deadline: float) -> _PoolStream | None:
+        """Send ``job`` to ``worker``; ``None`` if the worker had died meanwhile."""
+        with self._lock:
+            generation = self._generation
+            worker.generation = generation
+        message = pickle.dumps((job, str(self._path_of(generation)), generation))
+        try:
+            worker.wire.send(FRAME_DATA, message,
+                             timeout=max(0.01, deadline - time.monotonic()))
+        except OSError:  # the worker died while idle: replace it, try another
+            self._discard(worker)
+            return None
+        return _PoolStream(self, worker, self._timeout, deadline)
 
     def _take(self, deadline: float) -> _Worker:
         try:
@@ -318,7 +385,7 @@ class WorkerPool:
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, close_fds=True)
         finally:
             theirs.close()
-        worker = _Worker(process, mine)
+        worker = _Worker(process, Wire(mine))
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -326,8 +393,7 @@ class WorkerPool:
     def _wait_ready(self, worker: _Worker) -> None:
         """Wait until a new worker has started (so that no query waits for its start)."""
         try:
-            worker.sock.settimeout(STARTUP_TIMEOUT)
-            kind, _ = _receive_frame(worker.sock)
+            kind, _ = worker.wire.receive(timeout=STARTUP_TIMEOUT)
         except (EOFError, OSError) as error:
             self._forget(worker)
             raise QueryError(f"a query worker did not start: {error}") from error
@@ -343,7 +409,7 @@ class WorkerPool:
     @staticmethod
     def _kill(worker: _Worker) -> None:
         with contextlib.suppress(OSError):
-            worker.sock.close()
+            worker.wire.sock.close()
         with contextlib.suppress(ProcessLookupError, OSError):
             worker.process.kill()
         threading.Thread(target=worker.process.wait, name="graphkit-reap",

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+import anyio.to_thread
+
 from graphkit.errors import QueryTimeoutError
 from graphkit.stores.base import QueryKind, Store
 from graphkit.workers.jobs import (
@@ -99,6 +101,11 @@ class ThreadExecutor:
                                   name="graphkit-query", daemon=True)
         thread.start()
         stream.prime()
+        return stream
+
+    async def open_async(self, job: QueryJob) -> ResultStream:
+        """:meth:`open` in a worker thread (the query runs in a thread of its own anyway)."""
+        stream: ResultStream = await anyio.to_thread.run_sync(self.open, job)
         return stream
 
     def _produce(self, job: QueryJob, channel: _Channel, timeout: float) -> None:

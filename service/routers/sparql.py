@@ -23,16 +23,16 @@ IRI under the base the server's origin maps onto.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -96,10 +96,13 @@ class Operation:
 
 @router.api_route("/sparql", methods=["GET", "POST"], summary="SPARQL 1.1 Protocol endpoint",
                   response_class=Response)
-async def sparql(request: Request, store: Annotated[Store, Depends(get_store)],
-                 settings: Annotated[Settings, Depends(get_settings)],
-                 executor: Annotated[QueryExecutor, Depends(get_executor)]) -> Response:
+async def sparql(request: Request) -> Response:
     """Queries (GET, POST) and updates (POST, with the write token)."""
+    # the app's objects are read here rather than injected with Depends: FastAPI runs a
+    # plain ``def`` dependency in a worker thread, and three thread hops per request were
+    # most of this endpoint's fixed cost
+    settings, store, executor = get_settings(request), get_store(request), \
+        get_executor(request)
     try:
         operation = await _read_operation(request, settings)
         if operation.update is not None:
@@ -220,13 +223,14 @@ async def _query(request: Request, operation: Operation, settings: Settings,
         table_rows=settings.max_html_rows if html else None,
     )
     try:
-        stream = await run_in_threadpool(executor.open, job)
+        stream = await executor.open_async(job)
     except GraphkitError as error:
         raise problem_for(error) from None
     offer = offers[stream.kind]
     if stream.format is None:  # an HTML table
         try:
-            table = json.loads(b"".join(await run_in_threadpool(list, stream)))
+            chunks = list(stream) if stream.complete else await run_in_threadpool(list, stream)
+            table = json.loads(b"".join(chunks))
         except GraphkitError as error:
             raise problem_for(error) from None
         return templates.TemplateResponse(request, "sparql_results.html", {
@@ -241,12 +245,19 @@ async def _query(request: Request, operation: Operation, settings: Settings,
 def _negotiate(request: Request, operation: Operation,
                kind: QueryKind | None) -> dict[QueryKind, Offer]:
     """The offer for each kind of answer; 406 if the query's kind has none acceptable."""
-    accept = request.headers.get("accept")
-    chosen: dict[QueryKind, Offer] = {}
+    return dict(_offers(request.headers.get("accept"), operation.format, kind))
+
+
+@functools.lru_cache(maxsize=128)
+def _offers(accept: str | None, format: str | None,
+            kind: QueryKind | None) -> tuple[tuple[QueryKind, Offer], ...]:
+    """:func:`_negotiate` for one Accept header and ``format=`` (a client sends the same
+    ones again and again, so the answers are kept; a refusal is not)."""
+    chosen: list[tuple[QueryKind, Offer]] = []
     for each in QueryKind:
         offer = None
-        if operation.format is not None:
-            offer = format_parameter(operation.format, each)
+        if format is not None:
+            offer = format_parameter(format, each)
         if offer is None:
             offer = choose(accept, offers_for(each))
         if offer is None:
@@ -259,8 +270,8 @@ def _negotiate(request: Request, operation: Operation,
                                    f"carry {what} answer; this endpoint writes "
                                    f"{acceptable}.", headers=VARY)
             offer = offers_for(each)[0]
-        chosen[each] = offer
-    return chosen
+        chosen.append((each, offer))
+    return tuple(chosen)
 
 
 async def stream_body(stream: ResultStream) -> AsyncIterator[bytes]:
