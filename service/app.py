@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from graphkit.settings import Settings, load_settings
 from graphkit.stores import Store, open_store
 from graphkit.workers import WorkerPool, executor_for
+from service.openapi import install as install_openapi
 from service.routers import (
     browse,
     contributions,
@@ -23,7 +24,6 @@ from service.routers import (
     sparql,
     vocab,
 )
-from service.openapi import install as install_openapi
 from service.security import add_cors
 
 __all__ = ["app_from_environment", "create_app"]

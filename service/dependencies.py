@@ -8,20 +8,21 @@ from graphkit.settings import Settings
 from graphkit.stores import Store
 from graphkit.workers import QueryExecutor, executor_for
 
-__all__ = ["get_executor", "get_settings", "get_store"]
+__all__ = ["executor_of", "get_executor", "get_settings", "get_store", "settings_of",
+           "store_of"]
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_executor(request: Request) -> QueryExecutor:
+def executor_of(request: Request) -> QueryExecutor:
     """Runs queries under the time limit; every write to the store goes through its
     ``write()`` so that the query workers see it.
 
@@ -30,8 +31,22 @@ def get_executor(request: Request) -> QueryExecutor:
     """
     executor: QueryExecutor | None = getattr(request.app.state, "executor", None)
     if executor is None:
-        settings = get_settings(request)
-        executor = executor_for(get_store(request), workers=settings.query_workers,
+        settings = settings_of(request)
+        executor = executor_for(store_of(request), workers=settings.query_workers,
                                 timeout=settings.query_timeout, processes=False)
         request.app.state.executor = executor
     return executor
+
+
+# The dependencies are coroutines: FastAPI runs a plain ``def`` dependency in its thread
+# pool, a thread hop per dependency on every request for a few attribute reads.
+async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+async def get_store(request: Request) -> Store:
+    return store_of(request)
+
+
+async def get_executor(request: Request) -> QueryExecutor:
+    return executor_of(request)

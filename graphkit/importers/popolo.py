@@ -55,7 +55,6 @@ from typing import Any
 
 from graphkit.errors import ConversionError, InputError, InputProblem
 from graphkit.importers import ImportResult, Vocabulary
-from graphkit.nesting import Nesting, too_deep
 from graphkit.importers.popolo_mapping import (
     COLLECTIONS,
     NOT_MODELLED,
@@ -64,6 +63,7 @@ from graphkit.importers.popolo_mapping import (
     PopoloMapper,
     SourceInfo,
 )
+from graphkit.nesting import Nesting, too_deep
 
 __all__ = ["COLLECTIONS", "SourceInfo", "import_popolo", "popolo_kind", "popolo_to_rdf",
            "read_popolo"]

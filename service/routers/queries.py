@@ -25,7 +25,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 
 from graphkit.errors import GraphkitError, UsageError
@@ -34,7 +33,7 @@ from graphkit.named_queries import NamedQuery, ParameterType, load_named_queries
 from graphkit.namespaces import PREFIXES, sparql_prefixes
 from graphkit.settings import Settings
 from graphkit.workers import QueryJob
-from service.dependencies import get_executor, get_settings
+from service.dependencies import executor_of, settings_of
 from service.negotiation import HTML, choose, offers_for
 from service.problems import Problem, problem_for
 from service.routers.sparql import endpoint_iri, stream_body
@@ -109,7 +108,7 @@ def _runner(query: NamedQuery) -> Callable[[Request], Awaitable[Response]]:
 
 async def run_query(request: Request, query: NamedQuery) -> Response:
     """Bind the request's parameters, negotiate the format, and stream the answer."""
-    settings = get_settings(request)
+    settings = settings_of(request)
     values: dict[str, str] = {}
     for key, value in request.query_params.multi_items():
         if key in values:
@@ -131,7 +130,7 @@ async def run_query(request: Request, query: NamedQuery) -> Response:
     assert isinstance(offer.format, ResultFormat | RdfFormat)
     job = QueryJob(text, formats={query.kind: offer.format}, base_iri=endpoint_iri(settings))
     try:
-        stream = await run_in_threadpool(get_executor(request).open, job)
+        stream = await executor_of(request).open_async(job)
     except GraphkitError as error:
         raise problem_for(error) from None
     headers = dict(VARY)
@@ -198,7 +197,7 @@ def _openapi_responses(query: NamedQuery) -> dict[str, Any]:
 
 # -- the query UI -------------------------------------------------------------------------
 async def query_ui_route(request: Request) -> Response:
-    return query_ui(request, get_settings(request))
+    return query_ui(request, settings_of(request))
 
 
 def query_ui(request: Request, settings: Settings) -> Response:

@@ -47,7 +47,7 @@ from graphkit.sparql_text import (
 )
 from graphkit.stores import QueryKind, Store
 from graphkit.workers import QueryExecutor, QueryJob, ResultStream
-from service.dependencies import get_executor, get_settings, get_store
+from service.dependencies import executor_of, settings_of, store_of
 from service.negotiation import (
     GRAPH_OFFERS,
     HTML,
@@ -101,8 +101,8 @@ async def sparql(request: Request) -> Response:
     # the app's objects are read here rather than injected with Depends: FastAPI runs a
     # plain ``def`` dependency in a worker thread, and three thread hops per request were
     # most of this endpoint's fixed cost
-    settings, store, executor = get_settings(request), get_store(request), \
-        get_executor(request)
+    settings, store, executor = settings_of(request), store_of(request), \
+        executor_of(request)
     try:
         operation = await _read_operation(request, settings)
         if operation.update is not None:
