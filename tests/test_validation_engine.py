@@ -398,3 +398,58 @@ def test_unsupported_shapes_are_refused_with_the_shape_named() -> None:
                           sh:qualifiedMinCount 1 ] .""", format=ox.RdfFormat.TURTLE)
     with pytest.raises(ShapeCompileError, match="qualifiedValueShape"):
         compile_shapes(ox.Triple(q.subject, q.predicate, q.object) for q in shapes)
+
+
+SPARQL_TARGET_SHAPES = b"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+    @prefix ex: <http://example.org/> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    ex:prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+    ex:S a sh:NodeShape ;
+        sh:target [ a sh:SPARQLTarget ; sh:prefixes ex:prefixes ;
+                    sh:select "SELECT ?this WHERE { ?this a ex:Thing ; ex:size ?size FILTER (?size > 2) }" ] ;
+        sh:property [ sh:path ex:label ; sh:minCount 1 ] ;
+        sh:sparql [ a sh:SPARQLConstraint ; sh:prefixes ex:prefixes ; sh:message "too big" ;
+                    sh:select "SELECT $this ?value WHERE { $this ex:size ?value FILTER (?value > 5) }" ] .
+    """
+
+
+def test_sparql_based_targets_agree_with_pyshacl() -> None:
+    """SHACL-AF §5.1 targets: the query's ?this are the focus nodes, for core and SPARQL
+    constraints alike; a target without focus nodes skips its checks."""
+    from graphkit.validation import Shapes
+
+    shape_triples = tuple(ox.Triple(q.subject, q.predicate, q.object) for q in
+                          ox.parse(SPARQL_TARGET_SHAPES, format=ox.RdfFormat.TURTLE))
+    shapes = Shapes((), (), shape_triples, ())
+    data = canonical([ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(b"""
+        @prefix ex: <http://example.org/> .
+        ex:a a ex:Thing ; ex:size 1 .
+        ex:b a ex:Thing ; ex:size 3 .
+        ex:c a ex:Thing ; ex:size 9 ; ex:label "c" .
+        ex:d ex:size 9 .""", format=ox.RdfFormat.TURTLE)])
+    fast = validate(data, engine="sparql", shapes=shapes)
+    oracle = validate(data, engine="pyshacl", shapes=shapes)
+    assert fast.keys() == oracle.keys(), differences(fast, oracle)
+    assert {(k[0], k[2][len(SH):]) for k in fast.keys()} == {  # noqa: SIM118 (a method)
+        ("http://example.org/b", "MinCountConstraintComponent"),
+        ("http://example.org/c", "SPARQLConstraintComponent")}
+    compiled = compile_shapes(shape_triples)
+    assert all(c.target.lstrip().startswith("PREFIX") for c in compiled.checks)
+    store = ox.Store()  # no focus node: the target is asked once and no check runs
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in data
+                 if t.subject == n("http://example.org/a"))
+    assert len(store) == 2
+    assert validate_store(store, compiled).findings == []
+
+
+@pytest.mark.parametrize("target", [
+    b'[ a sh:JSTarget ; sh:jsFunctionName "f" ]',
+    b'[ a sh:SPARQLTarget ; sh:select "SELECT ?x WHERE { ?x ?p ?o }" ]',
+    b'[ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { $this ?p ?o }" ]'])
+def test_unsupported_targets_are_refused_with_the_shape_named(target: bytes) -> None:
+    shapes = ox.parse(b"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <http://example.org/S> sh:target """ + target + b""" ;
+            sh:property [ sh:path <http://example.org/p> ; sh:minCount 1 ] .""",
+                      format=ox.RdfFormat.TURTLE)
+    with pytest.raises(ShapeCompileError, match="http://example.org/S"):
+        compile_shapes(ox.Triple(q.subject, q.predicate, q.object) for q in shapes)

@@ -8,7 +8,10 @@ boolean SPARQL expression "the node has a result for this shape" and inlined int
 query of the shape that refers to them.  The rules followed are those of
 `SHACL §4 <https://www.w3.org/TR/shacl/#core-components>`_ (core components),
 `§2.1.3 <https://www.w3.org/TR/shacl/#targets>`_ (targets, ``rdfs:subClassOf*`` for class
-targets) and `§5 <https://www.w3.org/TR/shacl/#sparql-constraints>`_ (SHACL-SPARQL).
+targets), `§5 <https://www.w3.org/TR/shacl/#sparql-constraints>`_ (SHACL-SPARQL) and
+`SHACL-AF §5.1 <https://www.w3.org/TR/shacl-af/#SPARQLTarget>`_ (SPARQL-based targets,
+``sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this ..." ]``, a sub-select here;
+their checks carry an ASK query so that a target without focus nodes skips them).
 
 Pre-binding of ``$this`` (`SHACL §5.2.1 <https://www.w3.org/TR/shacl/#pre-binding>`_) is
 done by joining the query's WHERE clause with the shape's targets, so that one query finds
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -72,7 +75,7 @@ _NODE_KINDS = {
 }
 _RANGES = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}
 _PAIRS = {"lessThan": "<", "lessThanOrEquals": "<="}
-_UNSUPPORTED = ("qualifiedValueShape", "target", "rule", "shapesGraph")
+_UNSUPPORTED = ("qualifiedValueShape", "rule", "shapesGraph")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ class Check:
 
     ``value_is_focus``: results have the focus node as value (node-shape constraints and
     SHACL-SPARQL on node shapes without ``?value``).  ``sparql``: a SHACL-SPARQL constraint
-    (``?path`` and ``?value`` come from its solutions when bound)."""
+    (``?path`` and ``?value`` come from its solutions when bound).  ``target``: for a shape
+    with a SPARQL-based target, an ASK query true when the target has a focus node; when it
+    is false the check has no result and need not run (several checks share one target)."""
 
     shape: str
     component: str
@@ -91,6 +96,7 @@ class Check:
     messages: tuple[str, ...]
     value_is_focus: bool = False
     sparql: bool = False
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ class _Compiler:
         self.classes: set[str] | None = None  # targetClass-only classes of the shape compiled
         self.transitive: set[str] = set()
         self.checks: list[Check] = []
+        self.prologue = ""  # PREFIX lines the target of the shape compiled needs
 
     def fresh(self) -> str:
         self.counter += 1
@@ -161,9 +168,7 @@ class _Compiler:
         shapes: set[object] = set()
         for key in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"):
             shapes.update(g.subjects(SH + key))
-        for shape in g.subjects(SH + "target"):
-            raise ShapeCompileError(f"{shape_id(g, shape)}: sh:target (SPARQL-based targets) "
-                                    "is not compiled; validate with engine='pyshacl'")
+        shapes.update(g.subjects(SH + "target"))
         for kind in (SH + "NodeShape", SH + "PropertyShape"):
             for shape in g.subjects(_TYPE, ox.NamedNode(kind)):
                 if self._implicit_class(shape):
@@ -184,7 +189,7 @@ class _Compiler:
         """The target classes of a shape targeted by sh:targetClass only, else None."""
         g = self.g
         if any(g.objects(shape, SH + k) for k in ("targetNode", "targetSubjectsOf",
-                                                  "targetObjectsOf")) \
+                                                  "targetObjectsOf", "target")) \
                 or self._implicit_class(shape):
             return None
         classes = {c.value for c in g.objects(shape, SH + "targetClass")
@@ -211,11 +216,36 @@ class _Compiler:
         for p in g.objects(shape, SH + "targetObjectsOf"):
             parts.append(f"[] {nt(p)} ?this .")
             self.inbound[p.value] = None
+        for custom in g.objects(shape, SH + "target"):
+            parts.append(self._sparql_target(shape, custom))
         union = " UNION ".join("{ " + p + " }" for p in parts)
         return "{ SELECT DISTINCT ?this WHERE { " + union + " } }"
 
+    def _sparql_target(self, shape: object, custom: object) -> str:
+        """A SPARQL-based target (`SHACL-AF §5.1 <https://www.w3.org/TR/shacl-af/#SPARQLTarget>`_)
+        as a sub-select binding ``?this``; its prefixes go in front of the shape's queries."""
+        g, sid = self.g, shape_id(self.g, shape)
+        select = g.objects(custom, SH + "select")
+        if len(select) != 1 or not isinstance(select[0], ox.Literal):
+            raise ShapeCompileError(f"{sid}: only SPARQL-based targets (sh:target with one "
+                                    "sh:select) are compiled; validate with engine='pyshacl'")
+        text = select[0].value
+        if re.search(r"[$]\w", text) or re.search(r"\bSERVICE\b", text, re.IGNORECASE):
+            raise ShapeCompileError(f"{sid}: a SPARQL-based target with pre-bound variables "
+                                    "or SERVICE is not compiled")
+        if not re.match(r"\s*SELECT\b[^{]*\?this\b[^{]*\bWHERE\s*\{", text, re.IGNORECASE):
+            raise ShapeCompileError(f"{sid}: a SPARQL-based target must be SELECT ... ?this ... "
+                                    "WHERE { } (SHACL-AF §5.1)")
+        self.prologue += self._prefixes(custom)
+        return text
+
     # -- the checks of one targeted shape ---------------------------------------------
     def _shape_checks(self, shape: object, target: str) -> list[Check]:
+        if self.prologue:
+            prologue, self.prologue = self.prologue, ""
+            ask = f"{prologue}ASK {{ {target} }}"
+            return [replace(c, query=prologue + c.query, target=ask)
+                    for c in self._shape_checks(shape, target)]
         g = self.g
         checks: list[Check] = []
         is_property = g.value(shape, SH + "path") is not None

@@ -76,9 +76,22 @@ def validate_store(store: ox.Store, shapes: Shapes | CompiledShapes) -> Report:
     """
     compiled = _compiled(shapes)
     findings: list[Finding] = []
+    reached: dict[str, bool] = {}  # SPARQL-based target → has a focus node
     for check in compiled.checks:
+        if check.target:
+            if check.target not in reached:
+                reached[check.target] = _ask(store, check)
+            if not reached[check.target]:
+                continue
         findings.extend(run_check(store, check))
     return Report(findings)
+
+
+def _ask(store: ox.Store, check: Check) -> bool:
+    try:
+        return bool(store.query(check.target, use_default_graph_as_union=True))
+    except (SyntaxError, ValueError, RuntimeError) as error:
+        raise QueryError(f"shape {check.shape}: its compiled target failed: {error}") from error
 
 
 def run_check(store: ox.Store, check: Check) -> list[Finding]:

@@ -83,3 +83,17 @@ def classes_without_shape(graph: rdflib.Graph, ontology: Path) -> list[str]:
 
 OGKSH = "https://w3id.org/ogkg/shapes#"
 CASES = Path(__file__).parent / "cases"
+#: The annotations that keep the natural targets of a shape whose sh:target is a SPARQL-based
+#: target selecting the nodes it can report (shapes/rules.ttl, "Targets").
+NATURAL_TARGETS = {rdflib.URIRef(OGKSH + "naturalTargetClass"): SH.targetClass,
+                   rdflib.URIRef(OGKSH + "naturalTargetSubjectsOf"): SH.targetSubjectsOf}
+
+
+def natural_targets(graph: rdflib.Graph, shape: rdflib.term.Node
+                    ) -> list[tuple[rdflib.URIRef, rdflib.term.Node]]:
+    """(target parameter, value) of a shape: its core targets and its natural targets."""
+    kinds = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+    found = [(kind, value) for kind in kinds for value in graph.objects(shape, kind)]
+    found += [(NATURAL_TARGETS[annotation], value) for annotation in NATURAL_TARGETS
+              for value in graph.objects(shape, annotation)]
+    return found
