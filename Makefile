@@ -18,9 +18,10 @@ run: install assets
 test: install assets
 	$(BIN)/python -m pytest
 
+# the whole suite at ≈1 M and ≈5 M triples, < 40 min; BENCH_ARGS=--quick: tiny sizes, minutes
 bench: install assets
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 docs: install
 	$(BIN)/graphkit docs

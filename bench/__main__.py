@@ -1,26 +1,19 @@
-"""``python -m bench`` (``make bench``): run every benchmark and assemble RESULTS.md."""
+"""``python -m bench`` (``make bench``): run every benchmark at its sizes within the time
+budget and assemble RESULTS.md and the charts (see :mod:`bench.suite`; ``--quick`` checks
+the plumbing in a few minutes, ``--help`` lists the options)."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
-from bench.common import assemble
+from bench.suite import main
 
-#: Benchmark modules in the order they run; each writes its own section.
-SUITE = ["bench.load_export", "bench.linked_data", "bench.query_mix", "bench.validation", "bench.contributions", "bench.load_test", "bench.fuzz",
-         "bench.analytics"]
-
-
-def main() -> None:
-    only = sys.argv[1:]
-    for name in SUITE:
-        if only and name.rsplit(".", 1)[-1] not in only:
-            continue
-        print(f"== {name}", flush=True)
-        importlib.import_module(name).main([])
-    assemble()
+#: Every benchmark module; bench.suite's plans say at which sizes and with which arguments
+#: each runs (a module listed here but not there runs once, with its defaults).
+SUITE = ["bench.load_export", "bench.linked_data", "bench.query_mix", "bench.validation",
+         "bench.contributions", "bench.load_test", "bench.fuzz", "bench.analytics",
+         "bench.request_overhead"]
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:], suite=SUITE)

@@ -33,7 +33,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import PROJECT, WORK, synthetic_file, table, triples_in, write_section
+from bench.common import (
+    PROJECT,
+    WORK,
+    synthetic_file,
+    table,
+    triples_in,
+    write_data,
+    write_section,
+)
 from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore
 
@@ -257,10 +265,23 @@ def _report(levels: list[Level], args: argparse.Namespace, size: int) -> None:
            "(`GRAPHKIT_LOAD_SECONDS`)." if shortened else ".")
         + ("\n\nFirst failures:\n" + "\n".join(f"- `{f}`" for f in failures)
            if failures else ""))
+    command = "python -m bench.load_test " + " ".join(
+        [f"--orgs {args.orgs}", f"--seconds {args.seconds:g}",
+         "--clients " + " ".join(str(c) for c in args.clients)])
+    write_data("80-load-test", {
+        "orgs": args.orgs, "triples": size, "command": command, "ok": ok,
+        "levels": [{"clients": level.clients, "seconds": level.seconds,
+                    "reads": len(level.latencies),
+                    "reads_per_s": len(level.latencies) / level.seconds,
+                    **({"p50_s": _percentile(level.latencies, 0.50),
+                        "p95_s": _percentile(level.latencies, 0.95),
+                        "p99_s": _percentile(level.latencies, 0.99),
+                        "mean_s": statistics.fmean(level.latencies)}
+                       if level.latencies else {}),
+                    "writes": level.writes, "failed": level.failed,
+                    "half_writes": level.half_writes} for level in levels]})
     write_section("80-load-test", "Load: mixed reads at 8/32/64 clients with writes",
-                  "python -m bench.load_test " + " ".join(
-                      [f"--orgs {args.orgs}", f"--seconds {args.seconds:g}",
-                       "--clients " + " ".join(str(c) for c in args.clients)]), body)
+                  command, body)
 
 
 if __name__ == "__main__":
