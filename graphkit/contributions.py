@@ -23,18 +23,25 @@ graph, describes that graph with PROV-O (https://www.w3.org/TR/prov-o/):
         rdfs:comment "0 violations, 2 warnings, 0 infos"@en ;
         rdf:value "{\\"conforms\\": true, \\"violations\\": 0, …}"^^rdf:JSON .
 
-Writing is all or nothing: the data and its record go to the store in one N-Quads
-:meth:`~graphkit.stores.base.Store.load`, so that no crash can leave the data without its
-record. On :class:`~graphkit.stores.OxigraphStore` that is one pyoxigraph transaction (or,
-into an empty store, the journalled bulk load that the next open undoes after a crash). On
-:class:`~graphkit.stores.RemoteStore` it is one SPARQL ``INSERT DATA`` request holding both
-graphs, atomic where the server applies an update in one transaction (Oxigraph does); on
-Virtuoso (``capabilities.atomic_update`` false) the load goes one Graph Store request per
-graph, so there a crash between the two can still leave the data without its record. A
-load that fails is undone: whatever part of it reached the store is removed.
+Writing is all or nothing: the data and its record go to the store together, so that no
+crash can leave the data without its record. On :class:`~graphkit.stores.OxigraphStore`
+that is one N-Quads :meth:`~graphkit.stores.base.Store.load`, one pyoxigraph transaction
+(or, into an empty store, the journalled bulk load that the next open undoes after a
+crash). On :class:`~graphkit.stores.RemoteStore` it is
+:meth:`~graphkit.stores.RemoteStore.insert_atomically`: one request holding one SPARQL
+``INSERT DATA`` operation with both graphs, never the Graph Store (one request per graph).
+Oxigraph and Virtuoso run one operation as one transaction: a failure anywhere in it
+(tested on Virtuoso 7.2 with an invalid literal in the record part) leaves nothing, and
+readers see the data and its record together or neither. With blank nodes the operation
+is ``INSERT {…} WHERE {}``, which Virtuoso compiles only up to about 1,000 triples: a larger
+one is refused there before anything is sent (:class:`~graphkit.errors.InputError`). A
+write that fails is still undone, best effort: whatever part of it reached the store is
+removed.
 
-Withdrawing is one SPARQL update that removes the graph and marks the record withdrawn (one
-transaction on Oxigraph, atomic where the server's updates are); the record stays.
+Withdrawing is one SPARQL ``DELETE``/``INSERT`` operation that empties the graph and marks
+the record withdrawn together (the record stays), followed in the same request by a
+``DROP SILENT`` of the emptied graph. One operation, because Virtuoso keeps the operations
+of a request that ran before a failing one.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ import pyoxigraph as ox
 from graphkit.errors import ConformanceError, GraphkitError, InputError
 from graphkit.formats import RdfFormat
 from graphkit.stores.base import Store, graph_exists
+from graphkit.stores.remote import RemoteStore
 
 __all__ = [
     "Contribution",
@@ -177,7 +185,7 @@ def store_contribution(store: Store, triples: Sequence[ox.Triple], *, base_iri: 
                        contribution_id: str | None = None,
                        now: datetime.datetime | None = None) -> Contribution:
     """Write the triples into a new contribution graph and their record into the meta
-    graph, in one N-Quads load (no validation here: see :func:`submit`)."""
+    graph, all or nothing (no validation here: see :func:`submit`)."""
     now = now or datetime.datetime.now(datetime.UTC)
     contribution_id = check_id(contribution_id or new_id(now))
     graph = contribution_graph(base_iri, contribution_id)
@@ -192,8 +200,11 @@ def store_contribution(store: Store, triples: Sequence[ox.Triple], *, base_iri: 
     quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples]
     quads += [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(meta)) for t in record]
     try:  # see "Writing is all or nothing" in the module's docstring
-        store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
-                   format=RdfFormat.N_QUADS)
+        if isinstance(store, RemoteStore):
+            store.insert_atomically(quads)
+        else:
+            store.load(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"",
+                       format=RdfFormat.N_QUADS)
     except BaseException:
         _undo(store, graph, meta, record, drop_meta=not meta_existed)
         raise
@@ -345,8 +356,8 @@ def get_contribution(store: Store, contribution_id: str, *, base_iri: str) -> Co
 
 def withdraw(store: Store, contribution_id: str, *, base_iri: str,
              now: datetime.datetime | None = None) -> Contribution:
-    """Remove the contribution's graph and mark its record withdrawn, in one update.
-    Withdrawing again changes nothing."""
+    """Empty the contribution's graph and mark its record withdrawn, in one update
+    operation (see the module docstring). Withdrawing again changes nothing."""
     current = get_contribution(store, contribution_id, base_iri=base_iri)
     if current.status == WITHDRAWN:
         return current
@@ -356,14 +367,16 @@ def withdraw(store: Store, contribution_id: str, *, base_iri: str,
 PREFIX prov: <{PROV}>
 PREFIX rdfs: <{RDFS}>
 PREFIX ogk: <{OGK}>
-DROP SILENT GRAPH <{g}> ;
-WITH <{meta}>
-DELETE {{ <{g}> ogk:status ?status }}
-INSERT {{ <{g}> ogk:status "{WITHDRAWN}"@en ;
-           prov:invalidatedAtTime "{when}"^^<{XSD}dateTime> ;
-           prov:wasInvalidatedBy <{g}#withdrawal> .
-         <{g}#withdrawal> a prov:Activity ;
-           rdfs:label "Withdrawal of contribution {current.id}"@en ;
-           prov:endedAtTime "{when}"^^<{XSD}dateTime> . }}
-WHERE {{ <{g}> ogk:status ?status }}""")
+DELETE {{ GRAPH <{g}> {{ ?s ?p ?o }}
+          GRAPH <{meta}> {{ <{g}> ogk:status ?status }} }}
+INSERT {{ GRAPH <{meta}> {{
+           <{g}> ogk:status "{WITHDRAWN}"@en ;
+             prov:invalidatedAtTime "{when}"^^<{XSD}dateTime> ;
+             prov:wasInvalidatedBy <{g}#withdrawal> .
+           <{g}#withdrawal> a prov:Activity ;
+             rdfs:label "Withdrawal of contribution {current.id}"@en ;
+             prov:endedAtTime "{when}"^^<{XSD}dateTime> . }} }}
+WHERE {{ GRAPH <{meta}> {{ <{g}> ogk:status ?status }}
+        OPTIONAL {{ GRAPH <{g}> {{ ?s ?p ?o }} }} }} ;
+DROP SILENT GRAPH <{g}>""")
     return get_contribution(store, contribution_id, base_iri=base_iri)

@@ -64,8 +64,9 @@ class Settings(BaseSettings):
     sparql_rate_burst: int = Field(default=20, ge=1,
                                    description="Queries a client may send at once.")
     cache_max_age: int = Field(
-        default=0, ge=0, description="Seconds caches may keep GET answers of /sparql, /id/, "
-        "/api/queries (Cache-Control: public, max-age); 0: no header added.")
+        default=0, ge=0, description="Seconds caches may keep GET answers of the read routes "
+        "(/sparql, /id/, /ns, /scheme, /, /browse, /search, /api/queries; Cache-Control: "
+        "public, max-age); 0: no header added, answers are revalidated by their ETag.")
     cors_origins: tuple[str, ...] = ()
     service_allow_list: tuple[str, ...] = ()
 

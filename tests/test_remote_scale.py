@@ -1,15 +1,21 @@
 """The service over a remote store (Virtuoso, started on loopback by tests/servers.py)
 holding a synthetic graph plus the curated data: /sparql, /store, entity pages, validation,
-health and metrics answer as they do over the embedded store.
+analytics, contributions, health and metrics answer as they do over the embedded store.
 
-The size is modest in CI (``GRAPHKIT_REMOTE_SCALE_ORGS``, default 240 organisations, eight
-source graphs of under 1,000 triples each: the test Virtuoso cuts answers at 1,000 rows to
-exercise that path); bench runs carry it further.
+The module runs on a Virtuoso of its own with ``ResultSetMaxRows`` raised (the analytics
+read the whole network in one answer; the session's Virtuoso, which cuts at 1,000 rows,
+checks that a cut answer is refused). The size is modest in CI
+(``GRAPHKIT_REMOTE_SCALE_ORGS``, default 240 organisations, loaded through the store). With
+``GRAPHKIT_LONG=1`` it holds 200,000 organisations (about 5 M triples, ``graphkit synth
+--orgs 200000``) bulk-loaded through ``virtuoso_bulk_load``, with more buffers; the embedded
+store beside it holds the same. The data is loaded once per module; tests that
+write take their writes back.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,14 +31,18 @@ from graphkit.stores.remote import RemoteStore
 from graphkit.synth import write_synthetic
 from service.app import create_app
 from tests.conftest import emptied
-from tests.servers import Server
-from tests.support import PROJECT
+from tests.servers import Server, virtuoso_bulk_load, virtuoso_server
+from tests.support import PROJECT, long_run, scaled
 
 pytestmark = pytest.mark.server
 
-ORGS = int(os.environ.get("GRAPHKIT_REMOTE_SCALE_ORGS", "240"))
+ORGS = int(os.environ.get("GRAPHKIT_REMOTE_SCALE_ORGS", str(scaled(200_000, 240))))
 TOKEN = "remote-scale-token"
-ROW_LIMIT = 1000  # ResultSetMaxRows of the test Virtuoso (tests/servers.py)
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+ROW_LIMIT = 1000  # ResultSetMaxRows of the session's test Virtuoso (tests/servers.py)
+LONG_ROWS = 1_048_576  # ResultSetMaxRows: Virtuoso 7.2's ceiling (a higher value cuts here)
+LONG_BUFFERS = 400_000  # NumberOfBuffers (8 KB pages, about 3 GB) for about 5 M triples
+TIMEOUT = scaled(900, 60)  # seconds a request may take (analytics over 5 M triples)
 BASE = "https://w3id.org/ogkg/"
 CURATED = sorted((PROJECT / "data").glob("*.ttl"))
 JSON = {"Accept": "application/sparql-results+json"}
@@ -47,10 +57,16 @@ MIX = {
 }
 
 
-def _fill(store: Store, synthetic: Path) -> None:
-    store.load(synthetic, format=RdfFormat.N_QUADS)
+def _fill(store: Store, synthetic: Path, *, server: Server | None = None) -> None:
+    """The synthetic graph (bulk-loaded when ``server`` is given) and the curated data."""
+    started = time.monotonic()
+    if server is not None:
+        virtuoso_bulk_load(server, [synthetic])
+    else:
+        store.load(synthetic, format=RdfFormat.N_QUADS)
     for path in CURATED:
         store.load(path, format=RdfFormat.TURTLE, graph=f"{BASE}graph/source/{path.stem}")
+    print(f"\n{store!r}: loaded {ORGS} organisations in {time.monotonic() - started:.1f} s")
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +76,25 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def remote(virtuoso_endpoint: Server, synthetic: Path) -> Iterator[RemoteStore]:
-    with emptied(virtuoso_endpoint.store(timeout=60)) as store:
-        _fill(store, synthetic)
+@pytest.fixture(scope="module")
+def scale_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A Virtuoso of the module's own with the row limit raised above every answer (the
+    analytics read the whole network in one query) and, in a long run, the buffers raised
+    for millions of triples."""
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso-scale"), result_rows=LONG_ROWS,
+                         buffers=scaled(LONG_BUFFERS, 10_000), query_seconds=TIMEOUT) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def remote(scale_server: Server, synthetic: Path) -> Iterator[RemoteStore]:
+    with emptied(scale_server.store(timeout=TIMEOUT)) as store:
+        _fill(store, synthetic, server=scale_server if long_run() else None)
         yield store
         emptied(store)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def embedded(synthetic: Path) -> Iterator[OxigraphStore]:
     with OxigraphStore() as store:
         _fill(store, synthetic)
@@ -89,7 +115,7 @@ def _ground(triples: object) -> set[str]:
 
 def _client(store: Store) -> TestClient:
     return TestClient(create_app(Settings(store_path=None, write_token=TOKEN,
-                                          query_timeout=60), store=store))
+                                          query_timeout=TIMEOUT), store=store))
 
 
 def _answer(client: TestClient, query: str) -> list[dict[str, str]]:
@@ -151,19 +177,22 @@ def test_graph_store_reads_and_writes_over_virtuoso(remote: RemoteStore) -> None
         assert _answer(client, count) == [{"n": "0"}]
 
 
-def test_a_graph_over_the_row_limit_comes_whole_or_not_at_all(remote: RemoteStore) -> None:
-    # the test Virtuoso cuts answers at 1,000 rows (tests/servers.py), its Graph Store GET
-    # and a CONSTRUCT without a word; the store counts the graph and refuses a part
+def test_a_graph_over_the_row_limit_comes_whole_or_not_at_all(
+        virtuoso_endpoint: Server) -> None:
+    # the session's Virtuoso cuts answers at 1,000 rows (tests/servers.py), its Graph Store
+    # GET and a CONSTRUCT without a word; the store counts the graph and refuses a part
     graph = f"{BASE}graph/contribution/over-the-limit"
     body = "".join(f'<{BASE}id/org/big-{n}> <http://www.w3.org/2000/01/rdf-schema#label> '
                    f'"Big {n}"@en .\n' for n in range(ROW_LIMIT + 500))
-    remote.load(body.encode(), format=RdfFormat.N_TRIPLES, graph=graph)
+    store = virtuoso_endpoint.store(timeout=60)
+    store.load(body.encode(), format=RdfFormat.N_TRIPLES, graph=graph)
     try:
-        with _client(remote) as client:
+        with _client(store) as client:
             answer = client.get("/store", params={"graph": graph},
                                 headers={"Accept": "application/n-triples"})
     finally:
-        remote.remove_graph(graph)
+        store.remove_graph(graph)
+        store.close()
     if answer.status_code == 200:
         got = ox.parse(answer.content, format=ox.RdfFormat.N_TRIPLES)
         assert _ground(got) == _ground(ox.parse(body.encode(),
@@ -212,3 +241,89 @@ def test_validation_over_virtuoso(remote: RemoteStore) -> None:
         broken = client.post("/api/validate", content=b"<not turtle",
                              headers={"Content-Type": "text/turtle"})
         assert broken.status_code == 400
+
+
+def _network(client: TestClient, path: str, **params: str) -> dict[str, object]:
+    started = time.monotonic()
+    answer = client.get(path, params=params)
+    assert answer.status_code == 200, answer.text[:500]
+    print(f"\n{path} {params}: {time.monotonic() - started:.1f} s")
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def test_analytics_over_virtuoso_as_over_the_embedded_store(
+        remote: RemoteStore, embedded: OxigraphStore) -> None:
+    ends = {"from": "org/synthetic-org-7", "to": f"org/synthetic-org-{ORGS // 2}"}
+    with _client(remote) as over_virtuoso, _client(embedded) as over_oxigraph:
+        summary = _network(over_virtuoso, "/api/network/summary")
+        assert summary == _network(over_oxigraph, "/api/network/summary")
+        path = _network(over_virtuoso, "/api/network/path", **ends)
+        assert path == _network(over_oxigraph, "/api/network/path", **ends)
+    assert path["path"] is not None and path["rows"], path
+    figures = {row["figure"]: row["value"] for row in summary["rows"]}  # type: ignore[index, union-attr]
+    assert figures, summary
+
+
+GOOD = f"""@prefix ogk: <{BASE}ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<{BASE}id/source/remote-scale-page> a ogk:SourceDocument ;
+    rdfs:label "Remote scale page"@en ; dcterms:title "Remote scale page"@en .
+<{BASE}id/org/remote-scale-council> a ogk:Organisation ;
+    rdfs:label "Remote Scale Council"@en ;
+    prov:wasDerivedFrom <{BASE}id/source/remote-scale-page> .
+"""
+
+
+def test_contributions_over_http_on_virtuoso(remote: RemoteStore) -> None:
+    meta = f"{BASE}graph/meta"
+    turtle = {"Content-Type": "text/turtle", **AUTH}
+    try:
+        with _client(remote) as client:
+            refused = client.post("/api/contributions", content=GOOD,
+                                  headers={"Content-Type": "text/turtle"})
+            assert refused.status_code == 401
+            started = time.monotonic()
+            created = client.post("/api/contributions?contributor=Ada", content=GOOD,
+                                  headers=turtle)
+            print(f"\nPOST /api/contributions: {time.monotonic() - started:.1f} s")
+            assert created.status_code == 201, created.text
+            record = created.json()
+            graph = record["graph"]
+            page = client.get("/id/org/remote-scale-council", headers={"Accept": "text/html"})
+            assert page.status_code == 200 and "Remote Scale Council" in page.text
+            record.pop("report")  # the answer to the POST alone carries the whole report
+            assert client.get(created.headers["location"]).json() == record
+            listed = client.get("/api/contributions").json()["contributions"]
+            assert [c["id"] for c in listed] == [record["id"]]
+            count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            assert _answer(client, count) == [{"n": str(record["triples"])}]
+            withdrawn = client.delete(created.headers["location"], headers=AUTH)
+            assert withdrawn.status_code == 200, withdrawn.text
+            assert withdrawn.json()["status"] == "withdrawn"
+            assert _answer(client, count) == [{"n": "0"}]
+            assert client.get("/id/org/remote-scale-council",
+                              headers={"Accept": "text/html"}).status_code == 404
+    finally:
+        remote.remove_graph(meta)  # the record stays after a withdrawal; the module's
+        # other tests count the graphs under the base
+
+
+def test_bulk_load_loads_whole_files_and_names_a_broken_one(
+        scale_server: Server, remote: RemoteStore, tmp_path: Path) -> None:
+    graph = f"{BASE}graph/contribution/bulk-check"
+    good, broken = tmp_path / "good.nt", tmp_path / "broken.nt"
+    good.write_text("".join(f"<{BASE}id/org/bulk-{n}> <http://www.w3.org/2000/01/rdf-schema"
+                            f'#label> "Bulk {n}"@en .\n' for n in range(50)))
+    broken.write_text(f'<{BASE}id/org/bulk-x> <{BASE}ns#p> "never closed .\n')
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    try:
+        with pytest.raises(ValueError, match="pass graph="):
+            virtuoso_bulk_load(scale_server, [good])
+        virtuoso_bulk_load(scale_server, [good], graph=graph)
+        assert next(remote.query(count).rows())["n"].value == "50"  # type: ignore[union-attr]
+        with pytest.raises(RuntimeError, match="broken.nt|Unterminated"):
+            virtuoso_bulk_load(scale_server, [broken], graph=graph)
+    finally:
+        remote.remove_graph(graph)

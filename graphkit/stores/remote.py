@@ -16,6 +16,8 @@ one request:
   where updates are (Oxigraph). Virtuoso's SPARQL compiler gives up on updates of a few
   thousand triples, so there it is one Graph Store ``POST`` per graph: each graph atomic,
   the set not (after a failure the graphs the load created are dropped again, best effort).
+  :meth:`RemoteStore.insert_atomically` is one ``INSERT DATA`` operation on every server
+  (named graphs in ``GRAPH`` blocks of 1,000 triples, which Virtuoso's parser takes).
 
 Server quirks handled (seen on Virtuoso 7.2): ASK answered as a one-column SELECT
 (``__ASK_RETVAL``); blank nodes named ``nodeID://…``; DESCRIBE finding nothing without a
@@ -402,6 +404,36 @@ class RemoteStore:
         elif by_graph:
             self._check_default_graph(by_graph)
             self._run_update(_insert_data(by_graph))
+
+    def insert_atomically(self, quads: Sequence[ox.Quad]) -> None:
+        """Add ``quads`` in one SPARQL ``INSERT DATA`` operation, one request, whatever
+        the server: all or nothing, and readers see none or all of it, where the server
+        runs an operation in one transaction (Oxigraph, Virtuoso). This is how a
+        contribution and its record are written; :meth:`load` may use several requests.
+        """
+        self._check_open()
+        by_graph: dict[str | None, list[ox.Triple]] = {}
+        for quad in quads:
+            target = quad.graph_name
+            if isinstance(target, ox.BlankNode):
+                raise InputError(f"graph {target} is a blank node, which a remote store "
+                                 "cannot address; name it with an IRI")
+            key = target.value if isinstance(target, ox.NamedNode) else None
+            by_graph.setdefault(key, []).append(quad.triple)
+        if not by_graph:
+            return
+        self._check_default_graph(by_graph)
+        limit = self._server_dialect().max_template_triples
+        size = sum(len(triples) for triples in by_graph.values())
+        if limit is not None and size > limit and any(
+                isinstance(term, ox.BlankNode) for triples in by_graph.values()
+                for t in triples for term in (t.subject, t.object)):
+            raise InputError(
+                f"{self.update_endpoint} cannot insert {size} triples with blank nodes in one "
+                f"operation (at most {limit} on {self._server_dialect().name}: its SPARQL "
+                "compiler's limit); nothing was written. Name the blank nodes with IRIs, "
+                "or hand the data in smaller parts")
+        self._run_update(_insert_data(by_graph))
 
     def _write_graph(self, graph: str | None, triples: list[ox.Triple], *,
                      replace: bool) -> None:

@@ -75,6 +75,7 @@ class _Dialect:
     timeout_parameter: str | None = None  # milliseconds, so the server stops working too
     cuts_graph_reads: bool = False  # Graph Store GET silently cut at a row limit
     union_parameter: str | None = None  # asks for the union default graph, per query
+    max_template_triples: int | None = None  # INSERT {…} WHERE {} (blank nodes) at most
 
 
 _GENERIC = _Dialect("generic")
@@ -84,7 +85,9 @@ _OXIGRAPH = _Dialect("oxigraph", union_parameter="union-default-graph")
 _VIRTUOSO = _Dialect("virtuoso", atomic_update=False, empty_graphs=False, default_graph=False,
                      describe_prefix='define sql:describe-mode "CBD"\n',
                      dataset_loads_by_graph=True, keeps_named_graphs=True,
-                     timeout_parameter="timeout", cuts_graph_reads=True)
+                     timeout_parameter="timeout", cuts_graph_reads=True,
+                     # its SQL compiler stops at 10,000 lines (SP031), about 1,200 triples
+                     max_template_triples=1000)
 
 
 
@@ -227,20 +230,32 @@ def _graph_ref(graph: str | None) -> str:
     return f"GRAPH <{graph}>" if graph is not None else "DEFAULT"
 
 
+GRAPH_BLOCK = 1000  # triples per GRAPH block of an INSERT DATA (see _insert_data)
+
+
 def _insert_data(by_graph: Mapping[str | None, list[ox.Triple]]) -> str:
-    """One update inserting every graph; N-Triples lines are valid SPARQL triples.
+    """One update operation inserting every graph; N-Triples lines are valid SPARQL triples.
 
     ``INSERT DATA``, or with blank nodes ``INSERT {…} WHERE {}``: the same data (one
     solution, so one fresh node per label), and Virtuoso refuses blank nodes in
-    ``INSERT DATA``.
+    ``INSERT DATA``. A named graph's triples go in ``GRAPH`` blocks of at most
+    :data:`GRAPH_BLOCK` triples: Virtuoso 7.2's SPARQL parser runs out of stack ("SP030 …
+    memory exhausted") on one block of about 5,000 triples, but takes 100,000 triples in one
+    operation as blocks of 1,000. One operation, not several joined by ``;``: Virtuoso
+    keeps the operations of a request that ran before a failing one.
     """
     parts = []
     blank = False
     for graph, triples in sorted(by_graph.items(), key=lambda item: item[0] is not None):
         blank = blank or any(isinstance(term, ox.BlankNode)
                              for t in triples for term in (t.subject, t.object))
-        body = ox.serialize(triples, format=NT.oxigraph).decode("utf-8")
-        parts.append(body if graph is None else f"GRAPH <{graph}> {{\n{body}}}")
+        if graph is None:  # one block: only servers with a default graph of their own
+            parts.append(ox.serialize(triples, format=NT.oxigraph).decode("utf-8"))
+            continue
+        for start in range(0, max(len(triples), 1), GRAPH_BLOCK):
+            body = ox.serialize(triples[start:start + GRAPH_BLOCK],
+                                format=NT.oxigraph).decode("utf-8")
+            parts.append(f"GRAPH <{graph}> {{\n{body}}}")
     data = "\n".join(parts)
     return f"INSERT {{\n{data}\n}} WHERE {{}}" if blank else f"INSERT DATA {{\n{data}\n}}"
 

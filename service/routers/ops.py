@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphkit.settings import Settings
 from graphkit.stores import Store
+from service.caching import ETagMiddleware, cacheable
 from service.guards import NestingGuardMiddleware
 from service.observability import (
     Metrics,
@@ -37,8 +38,9 @@ def metrics(request: Request) -> PlainTextResponse:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add ``/metrics``, the observability middleware (outermost, so it sees every answer,
     429s included), when ``settings.sparql_rate_limit`` is set the rate limit, and the
-    guard against crashingly deep input (:mod:`service.guards`); with
-    ``settings.cache_max_age`` a ``Cache-Control`` on cacheable reads."""
+    guard against crashingly deep input (:mod:`service.guards`), the ETag and 304 of
+    cacheable reads (:mod:`service.caching`); with ``settings.cache_max_age`` a
+    ``Cache-Control`` on them."""
 
     def store_size() -> int:
         store: Store | None = getattr(app.state, "store", None)
@@ -49,7 +51,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.add_middleware(NestingGuardMiddleware,  # type: ignore[arg-type]
                        max_body_bytes=settings.max_body_bytes)
-    if settings.cache_max_age > 0:
+    app.add_middleware(ETagMiddleware)  # type: ignore[arg-type]
+    if settings.cache_max_age > 0:  # outside the ETag, so that a 304 carries it too
         app.add_middleware(CacheControlMiddleware,  # type: ignore[arg-type]
                            max_age=settings.cache_max_age)
     if settings.sparql_rate_limit > 0:
@@ -58,14 +61,12 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)  # type: ignore[arg-type]
 
 
-CACHEABLE = ("/sparql", "/id/", "/api/queries")
-
-
 class CacheControlMiddleware:
-    """``Cache-Control: public, max-age=N`` on successful ``GET``/``HEAD`` answers of the
-    read routes (``CACHEABLE``) that set none themselves; never on a request that carries
-    ``Authorization`` (RFC 9111 §3.5), never on other methods. Headers only: streamed
-    answers pass through as they are."""
+    """``Cache-Control: public, max-age=N`` on successful ``GET``/``HEAD`` answers (200, and
+    the 304 of a revalidation) of the read routes (:func:`service.caching.cacheable`) that
+    set none themselves; never on a request that carries ``Authorization`` (RFC 9111
+    §3.5), never on other methods. Headers only: streamed answers pass through as they
+    are."""
 
     def __init__(self, app: ASGIApp, *, max_age: int) -> None:
         self.app = app
@@ -73,13 +74,13 @@ class CacheControlMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if (not path.startswith(CACHEABLE) or scope.get("method") not in ("GET", "HEAD")
+        if (not cacheable(path) or scope.get("method") not in ("GET", "HEAD")
                 or any(k.lower() == b"authorization" for k, _ in scope.get("headers", []))):
             await self.app(scope, receive, send)
             return
 
         async def send_cached(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"cache-control" for k, _ in headers):
                     headers.append((b"cache-control", self.value))

@@ -17,6 +17,7 @@ from graphkit.errors import StoreError
 from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore, Store
+from graphkit.stores.remote import RemoteStore
 from service.app import create_app
 from tests.service.browser import chromium_tab
 from tests.service.live import live_server
@@ -483,6 +484,14 @@ def test_failed_write_is_undone_on_every_backend(any_store: Store,
         raise StoreError("connection lost (injected)")
 
     monkeypatch.setattr(any_store, "load", failing_load)
+    if isinstance(any_store, RemoteStore):  # one INSERT DATA there, not load: cut it too
+        real_insert = any_store.insert_atomically
+
+        def failing_insert(quads: list[ox.Quad]) -> None:
+            real_insert(quads[: len(quads) // 2])
+            raise StoreError("connection lost (injected)")
+
+        monkeypatch.setattr(any_store, "insert_atomically", failing_insert)
     with pytest.raises(StoreError):
         store_contribution(any_store, triples, base_iri=BASE, contributor="second",
                            summary=summary)
