@@ -147,6 +147,10 @@ ServerPort = 127.0.0.1:{isql_port}
 DirsAllowed = ., {directory}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {buffers * 3 // 4}
+; REPEATABLE READ: under the default READ COMMITTED a query that runs across the commit of
+; an update can see part of it (data of a contribution without its record); SPARQL cannot
+; set the isolation per session, so it is set for the server (docs/deploy.md)
+DefaultIsolation = 4
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {VIRTUOSO_VSP}

@@ -150,13 +150,16 @@ def test_readers_never_see_data_without_its_record(remote: RemoteStore) -> None:
     done = threading.Event()
     seen: list[str] = []
     polls = [0]
+    phase = ["start"]
 
     def write() -> None:
         try:
             for round_ in range(4):
+                phase[0] = f"storing {round_}"
                 made = store_contribution(remote, organisations(800, f"round{round_}"),
                                           base_iri=BASE, contributor=f"writer {round_}",
                                           summary=SUMMARY)
+                phase[0] = f"withdrawing {round_}"
                 withdraw(remote, made.id, base_iri=BASE)
         finally:
             done.set()
@@ -166,9 +169,9 @@ def test_readers_never_see_data_without_its_record(remote: RemoteStore) -> None:
     try:
         while not done.is_set():
             if remote.query(orphan).boolean:
-                seen.append("data without an accepted record")
+                seen.append(f"data without an accepted record ({phase[0]})")
             if remote.query(stale).boolean:
-                seen.append("an accepted record without its data")
+                seen.append(f"an accepted record without its data ({phase[0]})")
             polls[0] += 1
     finally:
         writer.join(timeout=300)
