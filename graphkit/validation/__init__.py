@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graphkit.errors import UsageError
+from graphkit.errors import StoreError, UsageError
 from graphkit.validation.report import SH, Finding, Report, Severity, path_text
 from graphkit.validation.shapes import Shapes, as_triples, load_shapes
 
@@ -41,6 +41,10 @@ ENGINES = ("pyshacl", "sparql")
 _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 _SPARQL_COMPONENT = SH + "SPARQLConstraintComponent"
+#: Triples a store answering SPARQL only may hold for :func:`validate` to read it whole as
+#: data (Virtuoso answers at most 1,048,576 rows; validating contributions reads only what
+#: they touch, whatever the size).
+WHOLE_STORE_LIMIT = 1_000_000
 
 
 def validate(data: object, *, context: object = None, engine: str = "auto",
@@ -52,7 +56,9 @@ def validate(data: object, *, context: object = None, engine: str = "auto",
             (or list of paths) to RDF files. Graph names are ignored: all is one graph.
         context: what the data joins (a pyoxigraph or graphkit store, triples, paths):
             references into it resolve, but only findings whose focus node occurs in
-            ``data`` are reported.
+            ``data`` are reported. A store is read incrementally (only what the data
+            touches); a remote store by batched SPARQL queries
+            (:mod:`graphkit.validation.remote_context`), with the same findings.
         engine: ``"pyshacl"``, ``"sparql"`` or ``"auto"`` (``"sparql"`` when that engine is
             installed, else ``"pyshacl"``).
         shapes: a loaded :class:`Shapes`, shape file path(s), or ``None`` for the project's
@@ -60,11 +66,23 @@ def validate(data: object, *, context: object = None, engine: str = "auto",
 
     Raises:
         UsageError: an unknown engine.
+        StoreError: ``data`` is a remote store of more than :data:`WHOLE_STORE_LIMIT`
+            triples, or the store failed.
         InputError / RdfSyntaxError: unreadable data, context or shapes.
     """
+    from graphkit.validation.remote_context import is_query_store
+
     chosen = _engine(engine)
     bundle = _shapes(shapes)
-    triples = as_triples(data)
+    triples = _whole(data)
+    if is_query_store(context):
+        # a store answering SPARQL only: the context the data touches, read in batches
+        from graphkit.validation.remote_context import remote_context, validate_remote
+
+        if chosen == "sparql":
+            found, read = validate_remote(triples, context, bundle)
+            return _restricted(found, triples, sorted(read.triples, key=str), bundle)
+        context = sorted(remote_context(triples, context, bundle).triples, key=str)
     if chosen == "sparql" and _oxigraph(context) is not None:
         # incremental: only the context the data touches is read from the store
         from graphkit.validation.engine import validate_contribution
@@ -80,6 +98,32 @@ def validate(data: object, *, context: object = None, engine: str = "auto",
     else:
         report = _validate_pyshacl(triples, context_triples, bundle)
     return _restricted(report, triples, context_triples, bundle)
+
+
+def _whole(data: object) -> list[ox.Triple]:
+    """The triples of ``data``; a store answering SPARQL only is read whole only up to
+    :data:`WHOLE_STORE_LIMIT` triples (one CONSTRUCT; a cut answer is refused)."""
+    from graphkit.validation.remote_context import is_query_store, store_size
+
+    if is_query_store(data):
+        limit = WHOLE_STORE_LIMIT
+        size = store_size(data)
+        if size > limit:
+            raise StoreError(
+                f"{getattr(data, 'endpoint', data)!s}: the store holds {size:,} triples, "
+                f"more than the {limit:,} validation reads whole over SPARQL; validate what "
+                "you add against it instead (graphkit validate FILE --against-store, POST "
+                "/api/validate: only what FILE touches is read), or export the store "
+                "(graphkit export) and validate the dump against an embedded store")
+        triples = as_triples(data)
+        if len(triples) < size:  # Virtuoso cuts a CONSTRUCT at ResultSetMaxRows silently
+            raise StoreError(
+                f"{getattr(data, 'endpoint', data)!s}: the store holds {size:,} triples but "
+                f"answered {len(triples):,} when read whole (its row limit, e.g. Virtuoso's "
+                "ResultSetMaxRows); raise that limit, or validate what you add against it "
+                "(graphkit validate FILE --against-store)")
+        return triples
+    return as_triples(data)
 
 
 def _oxigraph(context: object) -> ox.Store | None:

@@ -19,6 +19,7 @@ from graphkit.errors import InputError
 from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
 from graphkit.validation import validate
+from graphkit.validation.remote_context import is_query_store, remote_context
 from graphkit.validation.report import Report
 from graphkit.validation.shapes import (
     Shapes,
@@ -63,7 +64,10 @@ def validate_files(files: Sequence[Path], *, settings: Settings, against_store: 
         from graphkit.stores import open_store
 
         with open_store(settings) as store:
-            context = as_triples(store)
+            if is_query_store(store):  # remote: only what the files touch, in batches
+                context = sorted(remote_context(triples, store, shapes).triples, key=str)
+            else:
+                context = as_triples(store)
     report = validate(triples, context=context or None, engine=engine, shapes=shapes)
     report = with_suggestions(report, [*shapes.vocabulary_triples, *context, *triples])
     lines: dict[str, str] = {}
