@@ -332,8 +332,6 @@ def project_compact(affiliation: nx.Graph,
     per-edge attributes: the form for projections of millions of edges (analyse them with
     igraph, or take a part of them into networkx).
     """
-    import igraph as ig
-
     if kind not in PROJECTED:
         raise UsageError(f"a projection is onto organisations or people, not {kind.value}")
     keep = PROJECTED[kind]
@@ -352,8 +350,19 @@ def project_compact(affiliation: nx.Graph,
             across.append((iu, len(chosen) + others.setdefault(v, len(others))))
         elif iv is not None:
             across.append((iv, len(chosen) + others.setdefault(u, len(others))))
-    two_mode = ig.Graph(n=len(chosen) + len(others), edges=across)
-    types = [False] * len(chosen) + [True] * len(others)
+    return one_mode_of(chosen, len(others), across, direct, direct_weights)
+
+
+def one_mode_of(chosen: list[str], others: int, across: list[tuple[int, int]],
+                direct: list[tuple[int, int]], direct_weights: list[float]) -> object:
+    """The one-mode :class:`igraph.Graph` onto ``chosen`` (vertices ``0..len(chosen)-1``,
+    named) of the two-mode edges ``across`` (to vertices ``len(chosen)..``, ``others`` of
+    them): weight = shared neighbours, plus the ``direct`` ties between chosen vertices with
+    their weights."""
+    import igraph as ig
+
+    two_mode = ig.Graph(n=len(chosen) + others, edges=across)
+    types = [False] * len(chosen) + [True] * others
     one_mode = two_mode.bipartite_projection(types=types, multiplicity=True, which=0)
     one_mode.vs["name"] = chosen
     if "weight" not in one_mode.es.attributes():

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import igraph as ig
 
-from graphkit.analytics.build import PROJECTED, GraphKind
+from graphkit.analytics.build import PROJECTED, GraphKind, one_mode_of
 from graphkit.analytics.snapshot import Filters, Snapshot
 from graphkit.errors import UsageError
 
@@ -113,14 +113,5 @@ def compact_projection(affiliation: CompactGraph,
             across.append((iu, size + others.setdefault(v, len(others))))
         elif iv >= 0:
             across.append((iv, size + others.setdefault(u, len(others))))
-    two_mode = ig.Graph(n=size + len(others), edges=across)
-    types = [False] * size + [True] * len(others)
-    one_mode = two_mode.bipartite_projection(types=types, multiplicity=True, which=0)
-    one_mode.vs["name"] = chosen
-    if "weight" not in one_mode.es.attributes():
-        one_mode.es["weight"] = []
-    one_mode.es["weight"] = [float(w) for w in one_mode.es["weight"]]
-    if direct:
-        one_mode.add_edges(direct, attributes={"weight": direct_weights})
-        one_mode.simplify(multiple=True, loops=True, combine_edges={"weight": "sum"})
-    return one_mode
+    projection: ig.Graph = one_mode_of(chosen, len(others), across, direct, direct_weights)
+    return projection
