@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -206,16 +206,7 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
         return described[node]
 
     def superclasses(classes: Iterable[object]) -> set[str]:
-        seen: set[object] = set()
-        todo = list(classes)
-        while todo:
-            node = todo.pop()
-            if node in seen or isinstance(node, ox.Literal):
-                continue
-            seen.add(node)
-            todo.extend(hierarchy.get(node, ()))
-            todo.extend(t.object for t in describe(node) if t.predicate == _SUBCLASS)
-        return {getattr(c, "value", "") for c in seen}
+        return class_closure(classes, hierarchy, describe)
 
     focus: set[object] = {t.subject for t in contribution} | {t.object for t in contribution}
     for predicate in sorted(compiled.transitive):  # the chains rules follow, validated again
@@ -305,3 +296,19 @@ def _as_store(context: object) -> ox.Store | None:
 def _quads(triples: Iterable[ox.Triple | ox.Quad]) -> Iterable[ox.Quad]:
     return (ox.Quad(t.subject, t.predicate, t.object) for t in triples)
 
+
+def class_closure(classes: Iterable[object], hierarchy: dict[object, set[object]],
+                  triples_of: Callable[[object], Iterable[ox.Triple]]) -> set[str]:
+    """The IRIs of ``classes`` and of every class above them, through ``hierarchy`` (the
+    vocabulary's ``rdfs:subClassOf``) and the ``rdfs:subClassOf`` triples ``triples_of``
+    gives for a node (what the store says)."""
+    seen: set[object] = set()
+    todo = list(classes)
+    while todo:
+        node = todo.pop()
+        if node in seen or isinstance(node, ox.Literal):
+            continue
+        seen.add(node)
+        todo.extend(hierarchy.get(node, ()))
+        todo.extend(t.object for t in triples_of(node) if t.predicate == _SUBCLASS)
+    return {getattr(c, "value", "") for c in seen}

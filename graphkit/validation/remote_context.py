@@ -43,7 +43,7 @@ import pyoxigraph as ox
 
 from graphkit.errors import RemoteStoreError, StoreError
 from graphkit.validation.compile import RDFS, CompiledShapes, compile_shapes
-from graphkit.validation.engine import Context, validate_store
+from graphkit.validation.engine import Context, class_closure, validate_store
 from graphkit.validation.report import Report
 from graphkit.validation.shapes import Shapes
 
@@ -203,16 +203,7 @@ class _Reader:
 
     def supers(self, classes: Iterable[object], hierarchy: dict[object, set[object]]) -> set[str]:
         """Like :meth:`close_classes` from what is read already (no request)."""
-        seen: set[object] = set()
-        todo = list(classes)
-        while todo:
-            node = todo.pop()
-            if node in seen or isinstance(node, ox.Literal):
-                continue
-            seen.add(node)
-            todo.extend(hierarchy.get(node, ()))
-            todo.extend(t.object for t in self.described.get(node, ()) if t.predicate == _SUBCLASS)
-        return {getattr(c, "value", "") for c in seen}
+        return class_closure(classes, hierarchy, lambda node: self.described.get(node, ()))
 
 
 def _total_order(pattern: str) -> str:
