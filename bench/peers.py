@@ -13,7 +13,6 @@ yielding a :class:`Server` (start-up includes loading the data), or raising
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
@@ -29,6 +28,7 @@ import httpx
 import psutil
 
 from bench.mix import JSON
+from graphkit.processes import die_with_parent
 
 BIN = Path(sys.executable).parent
 PROBE = "ASK { ?s ?p ?o }"
@@ -88,7 +88,7 @@ def _process(key: str, name: str, command: list[str], url: str, *, timeout: floa
     with open(log, "wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True,
-                                   preexec_fn=_die_with_parent,  # noqa: PLW1509 (no threads yet)
+                                   preexec_fn=die_with_parent,  # noqa: PLW1509 (no threads yet)
                                    env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + timeout
@@ -104,12 +104,6 @@ def _process(key: str, name: str, command: list[str], url: str, *, timeout: floa
         _stop(process)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, be killed when the benchmark process dies (an
-    interrupted benchmark that is then killed runs no ``finally``)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

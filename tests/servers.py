@@ -11,11 +11,9 @@ calls :func:`tests.support.need`: a skip on a user's machine, a failure in CI.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from graphkit.processes import die_with_parent
 from graphkit.stores.remote import RemoteStore
 from tests.support import free_port, need
 
@@ -246,19 +245,13 @@ def _process(command: list[str], output: Path, *,
     """Run ``command`` with its output in ``output``; always stop it afterwards."""
     with open(output, "wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd,
-                                   stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+                                   stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         try:
             yield process
         finally:
             _stop(process)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: on Linux, be killed if the test process dies (a killed
-    pytest runs no ``finally``)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -4,7 +4,6 @@ are killed and replaced when a query runs past its time limit (see :mod:`graphki
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pickle
 import queue
@@ -23,6 +22,7 @@ from pathlib import Path
 import anyio.to_thread
 
 from graphkit.errors import QueryError, QueryTimeoutError, StoreError, UsageError
+from graphkit.processes import die_with_parent
 from graphkit.stores.oxigraph import OxigraphStore
 from graphkit.workers.jobs import (
     CHUNK,
@@ -50,7 +50,7 @@ def worker_main(sock: socket.socket, memory_limit: int | None = None) -> None:
     engine abort, the pool reports it and starts another worker, and the machine lives on.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    _die_with_parent()
+    die_with_parent()
     if memory_limit:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
@@ -78,12 +78,6 @@ def worker_main(sock: socket.socket, memory_limit: int | None = None) -> None:
         run_job(store, job, sink, timeout=None)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the server that started it dies (PR_SET_PDEATHSIG);
-    elsewhere the worker ends when its socket closes, after its current query."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 @dataclass(eq=False)
