@@ -17,6 +17,7 @@ source documents and the qualified nodes it came from.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,8 +25,10 @@ from functools import cached_property
 
 import pyoxigraph as ox
 
+from graphkit.analytics import remote_read
 from graphkit.analytics.dates import Window, earliest, first_date, latest
 from graphkit.analytics.relations import RELATIONS, Family, relation_for_role
+from graphkit.analytics.remote_read import DEFAULT_PAGE_SIZE, paged_rows
 from graphkit.errors import UsageError
 from graphkit.namespaces import OGK, PREFIXES, sparql_prefixes
 from graphkit.stores.base import Store
@@ -271,34 +274,42 @@ Q_PARTICIPATIONS = (_PREFIXES
                     + "SELECT ?q ?a ?c WHERE { ?q ogk:participant ?a ; ogk:context ?c }")
 
 
-def _values(store: Store, query: str, *names: str) -> Iterator[tuple[str, ...]]:
-    """Rows of a SELECT as tuples of lexical values (unbound: empty string).
-
-    Solutions are read by position, which is several times faster than by name.
-    """
-    result = store.query(query)
-    positions = [result.variables.index(n) for n in names]
-    for solution in result:
-        terms = [solution[i] for i in positions]  # type: ignore[index]
-        yield tuple("" if term is None else term.value for term in terms)
-
-
 class _Reader:
     """The rows of :func:`fetch`'s queries. From an embedded Oxigraph store the
     single-pattern ones are read straight from its indexes (``quads_for_pattern``, one
     predicate after the other: the rows and the order of the SPARQL answer over the union
-    graph, in half the time); from any other store, and for the joins, by SPARQL."""
+    graph, in half the time), and the joins by SPARQL; from any other store every query
+    is read in pages of at most ``page_size`` rows and sorted
+    (:func:`~graphkit.analytics.remote_read.paged_rows`)."""
 
     def __init__(self, store: Store) -> None:
         from graphkit.stores.oxigraph import OxigraphStore
 
         self.store = store
-        self.raw = store.raw if isinstance(store, OxigraphStore) else None
+        embedded = isinstance(store, OxigraphStore)
+        self.raw = store.raw if embedded else None
+        self.paged = not embedded  # the embedded store has no row cap: its SPARQL order
+        self.page_size: int | None = DEFAULT_PAGE_SIZE
+
+    def _remote(self, query: str,
+                predicates: list[str] | None = None) -> Iterator[tuple[str, ...]]:
+        """The rows by SPARQL; from a remote store in pages, predicate by predicate (a
+        bucket is a scan of its whole relation: smaller relations, fewer rows scanned)."""
+        names = _variables(query)
+        if not self.paged:
+            return remote_read.values(self.store, query, names)
+        parts = [_VALUES_P.sub(f"VALUES ?p {{ <{p}> }}", query) for p in predicates or ()] \
+            if predicates and _VALUES_P.search(query) else [query]
+        rows = [row for part in parts
+                for row in paged_rows(self.store, part, names, page_size=self.page_size)]
+        if len(parts) > 1:
+            rows.sort()
+        return iter(rows)
 
     def pairs(self, query: str, predicate: str) -> Iterator[tuple[str, str]]:
         """``?s ?o`` of ``?s <predicate> ?o`` (the query's variables in that order)."""
         if self.raw is None:
-            yield from _values(self.store, query, *_variables(query))  # type: ignore[misc]
+            yield from self._remote(query)  # type: ignore[misc]
             return
         for quad in self.raw.quads_for_pattern(None, ox.NamedNode(predicate), None):
             yield quad.subject.value, quad.object.value
@@ -307,7 +318,7 @@ class _Reader:
                 distinct: bool = False) -> Iterator[tuple[str, str, str]]:
         """``?s ?p ?o`` with ``VALUES ?p { predicates }`` (``distinct``: SELECT DISTINCT)."""
         if self.raw is None:
-            yield from _values(self.store, query, *_variables(query))  # type: ignore[misc]
+            yield from self._remote(query, predicates)  # type: ignore[misc]
             return
         for predicate in predicates:
             seen: set[tuple[str, str]] = set()
@@ -323,7 +334,7 @@ class _Reader:
                   predicates: list[str]) -> Iterator[tuple[str, str, str, str]]:
         """``?s ?p ?o ?g`` of ``GRAPH ?g { ?s ?p ?o }`` (named graphs only)."""
         if self.raw is None:
-            yield from _values(self.store, query, *_variables(query))  # type: ignore[misc]
+            yield from self._remote(query, predicates)  # type: ignore[misc]
             return
         for predicate in predicates:
             for quad in self.raw.quads_for_pattern(None, ox.NamedNode(predicate), None):
@@ -332,7 +343,10 @@ class _Reader:
                     yield quad.subject.value, predicate, quad.object.value, graph.value
 
     def rows(self, query: str) -> Iterator[tuple[str, ...]]:
-        return _values(self.store, query, *_variables(query))
+        return self._remote(query)
+
+
+_VALUES_P = re.compile(r"VALUES \?p \{[^}]*\}")
 
 
 def _variables(query: str) -> list[str]:
@@ -341,9 +355,16 @@ def _variables(query: str) -> list[str]:
     return [word[1:] for word in head.split() if word.startswith("?")]
 
 
-def fetch(store: Store, *, base_iri: str) -> Snapshot:
-    """Read every node and tie of the network from ``store``."""
+def fetch(store: Store, *, base_iri: str,
+          page_size: int | None = DEFAULT_PAGE_SIZE) -> Snapshot:
+    """Read every node and tie of the network from ``store``.
+
+    From a store other than the embedded one each query is read in pages of at most
+    ``page_size`` rows (``None``: in one request each) and its rows sorted, so the
+    snapshot is the same however it was paged (:mod:`graphkit.analytics.remote_read`).
+    """
     reader = _Reader(store)
+    reader.page_size = page_size
     entity = base_iri + "id/"
     source_graph = base_iri + "graph/source/"
     attrs: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

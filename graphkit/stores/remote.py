@@ -90,6 +90,7 @@ from graphkit.stores.remote_wire import (
     _text,
     _tls_context,
     _truthy,
+    retry_deadlocks,
     sparql_errors,
 )
 
@@ -97,7 +98,6 @@ if TYPE_CHECKING:
     from graphkit.settings import Settings
 
 __all__ = ["HttpAuth", "RemoteStore"]
-
 
 class RemoteStore:
     """A SPARQL 1.1 server as a :class:`~graphkit.stores.base.Store`.
@@ -214,19 +214,24 @@ class RemoteStore:
             sparql.addParameter(dialect.union_parameter, "")
         if dialect.timeout_parameter:
             sparql.addParameter(dialect.timeout_parameter, str(max(1, int(limit * 1000))))
-        with sparql_errors(self.endpoint, limit, lines_added=prologue.count("\n")):
-            # the attribute, not setTimeout(), which truncates to whole seconds (0.5 -> 0,
-            # meaning no timeout at all)
-            sparql.timeout = max(deadline - time.monotonic(), 0.001)  # type: ignore[assignment]
-            answer = sparql.query()
-            headers = answer.info()
-            self._note_server(headers)
-            try:
-                body = _read_all(answer.response, deadline, f"{self.endpoint}: the answer "
-                                 f"took longer than {limit:g} s to arrive; the query was abandoned")
-            finally:
-                answer.response.close()
-        return self._parse_answer(body, headers)
+        def run() -> QueryResult:
+            with sparql_errors(self.endpoint, limit, lines_added=prologue.count("\n")):
+                # the attribute, not setTimeout(), which truncates to whole seconds (0.5 -> 0,
+                # meaning no timeout at all)
+                sparql.timeout = max(deadline - time.monotonic(),  # type: ignore[assignment]
+                                     0.001)
+                answer = sparql.query()
+                headers = answer.info()
+                self._note_server(headers)
+                try:
+                    body = _read_all(answer.response, deadline, f"{self.endpoint}: the answer "
+                                     f"took longer than {limit:g} s to arrive; the query was "
+                                     "abandoned")
+                finally:
+                    answer.response.close()
+            return self._parse_answer(body, headers)
+
+        return retry_deadlocks(run, deadline=deadline)
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
         """Run an update; all or nothing only where the server promises it
@@ -236,16 +241,19 @@ class RemoteStore:
         self._run_update(prologue + update, lines_added=prologue.count("\n"))
 
     def _run_update(self, update: str, *, lines_added: int = 0) -> None:
-        sparql = self._sparql(update, form=INSERT)
-        with sparql_errors(self.update_endpoint, self.write_timeout,
-                                 lines_added=lines_added, update=True):
-            sparql.timeout = self.write_timeout  # type: ignore[assignment]
-            answer = sparql.query()
-            try:
-                self._note_server(answer.info())
-                answer.response.read()
-            finally:
-                answer.response.close()
+        def run() -> None:
+            sparql = self._sparql(update, form=INSERT)
+            with sparql_errors(self.update_endpoint, self.write_timeout,
+                               lines_added=lines_added, update=True):
+                sparql.timeout = self.write_timeout  # type: ignore[assignment]
+                answer = sparql.query()
+                try:
+                    self._note_server(answer.info())
+                    answer.response.read()
+                finally:
+                    answer.response.close()
+
+        retry_deadlocks(run)
 
     def _sparql(self, text: str, *, form: str) -> SPARQLWrapper:
         """A fresh SPARQLWrapper (they hold per-request state) for one request."""

@@ -16,11 +16,11 @@ import re
 import ssl
 import time
 import urllib.error
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import httpx
 import pyoxigraph as ox
@@ -278,3 +278,35 @@ def _read(source: LoadSource, progress: Progress | None) -> tuple[bytes, str]:
     if progress is not None:
         progress(len(data))
     return data, name
+
+
+T = TypeVar("T")
+
+#: A server that resolves a deadlock by rolling one transaction back (Virtuoso: SQLSTATE
+#: 40001, "SR172: Transaction deadlocked", frequent under REPEATABLE READ) asks the client
+#: to run it again: so many more times, after DEADLOCK_PAUSE seconds, doubling.
+DEADLOCK_RETRIES = 5
+DEADLOCK_PAUSE = 0.05
+
+
+def deadlocked(error: RemoteStoreError) -> bool:
+    """Whether the server rolled the request back as a deadlock victim."""
+    text = str(error)
+    return "40001" in text or "deadlock" in text.lower()
+
+
+def retry_deadlocks(action: Callable[[], T], *, deadline: float | None = None) -> T:
+    """``action()``, run again (after a pause that doubles) while the server answers that
+    it rolled it back as a deadlock victim, at most :data:`DEADLOCK_RETRIES` more times and
+    not past ``deadline`` (``time.monotonic()``). The victim's transaction was undone whole,
+    so running it again is safe."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return action()
+        except RemoteStoreError as error:
+            pause = DEADLOCK_PAUSE * 2 ** attempt
+            if not deadlocked(error) or (deadline is not None
+                                         and time.monotonic() + pause >= deadline):
+                raise
+            time.sleep(pause)
+    return action()
