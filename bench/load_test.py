@@ -42,6 +42,7 @@ from bench.common import (
     write_data,
     write_section,
 )
+from graphkit.cli import KEEP_ALIVE_SECONDS
 from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore
 
@@ -87,7 +88,8 @@ def service(store: Path, log: Path) -> Iterator[str]:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "service.app:app_from_environment", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-             "--no-access-log", "--backlog", "1024"],
+             "--no-access-log", "--backlog", "1024",
+             "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)],  # as `graphkit serve`
             cwd=PROJECT, env=env, stdout=sink, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -25,6 +25,9 @@ __all__ = ["main"]
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
+#: Seconds ``graphkit serve`` keeps an idle HTTP connection open.
+KEEP_ALIVE_SECONDS = 75
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -343,7 +346,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         os.environ[f"GRAPHKIT_{name.upper()}"] = "" if value is None else str(value)
     uvicorn.run("service.app:app_from_environment", factory=True,
                 host=args.host or settings.host, port=args.port or settings.port,
-                log_level="info", access_log=False)  # the service logs each request itself
+                log_level="info", access_log=False,  # the service logs each request itself
+                # longer than clients and proxies keep an idle connection (httpx: 5 s, like
+                # uvicorn's default): else the server may close one as a request goes out
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
     return 0
 
 

@@ -124,3 +124,20 @@ def test_synth_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert run(capsys, "synth", "--orgs", "40", "--seed", "7", "--out", str(second))[0] == 0
     assert first.read_bytes() == gzip.decompress(second.read_bytes())
     assert run(capsys, "synth", "--orgs", "0", "--out", str(first))[0] == 2
+
+
+def test_serve_keeps_idle_connections_longer_than_clients_do(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """httpx (like many clients and proxies) drops an idle connection after 5 s, uvicorn's
+    default too: with equal limits the server may close a connection just as a request goes
+    out on it, which the client sees as a failed request (the load test did, at 64 clients)."""
+    import uvicorn
+
+    from graphkit.cli import KEEP_ALIVE_SECONDS
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    monkeypatch.setenv("GRAPHKIT_STORE_PATH", str(tmp_path / "store"))
+    assert main(["serve", "--port", "8765"]) == 0
+    assert seen["timeout_keep_alive"] == KEEP_ALIVE_SECONDS > 5 * 2
+    assert seen["port"] == 8765 and seen["access_log"] is False
