@@ -44,7 +44,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
@@ -396,14 +396,7 @@ class RemoteStore:
             raise _rdf_syntax_error(error, name) from error
         except (ValueError, OSError) as error:
             raise InputError(f"{name}: cannot load: {error}") from error
-        by_graph: dict[str | None, list[ox.Triple]] = {}
-        for quad in quads:
-            target = quad.graph_name
-            if isinstance(target, ox.BlankNode):
-                raise InputError(f"{name}: graph {target} is a blank node, which a remote "
-                                 "store cannot address; name it with an IRI")
-            key = target.value if isinstance(target, ox.NamedNode) else graph
-            by_graph.setdefault(key, []).append(quad.triple)
+        by_graph = _by_graph(quads, default=graph, name=f"{name}: ")
         if not format.supports_datasets:
             self._write_graph(graph, by_graph.get(graph, []), replace=replace)
         elif by_graph and self._server_dialect().dataset_loads_by_graph \
@@ -420,14 +413,7 @@ class RemoteStore:
         contribution and its record are written; :meth:`load` may use several requests.
         """
         self._check_open()
-        by_graph: dict[str | None, list[ox.Triple]] = {}
-        for quad in quads:
-            target = quad.graph_name
-            if isinstance(target, ox.BlankNode):
-                raise InputError(f"graph {target} is a blank node, which a remote store "
-                                 "cannot address; name it with an IRI")
-            key = target.value if isinstance(target, ox.NamedNode) else None
-            by_graph.setdefault(key, []).append(quad.triple)
+        by_graph = _by_graph(quads, default=None, name="")
         if not by_graph:
             return
         self._check_default_graph(by_graph)
@@ -587,3 +573,17 @@ class RemoteStore:
                                  _OXIGRAPH if "oxigraph" in name else _GENERIC)
 
 
+def _by_graph(quads: Iterable[ox.Quad], *, default: str | None,
+              name: str) -> dict[str | None, list[ox.Triple]]:
+    """The triples of ``quads`` by graph name (``default`` for the default graph); a blank
+    node as graph name, which a remote store cannot address, is an :class:`InputError`
+    (``name`` prefixes its message)."""
+    by_graph: dict[str | None, list[ox.Triple]] = {}
+    for quad in quads:
+        target = quad.graph_name
+        if isinstance(target, ox.BlankNode):
+            raise InputError(f"{name}graph {target} is a blank node, which a remote store "
+                             "cannot address; name it with an IRI")
+        key = target.value if isinstance(target, ox.NamedNode) else default
+        by_graph.setdefault(key, []).append(quad.triple)
+    return by_graph
