@@ -42,7 +42,7 @@ import networkx as nx
 
 from graphkit.analytics.dates import earliest, latest, sort_key
 from graphkit.analytics.relations import COLLABORATION, PRIORITY, RELATIONS, Family
-from graphkit.analytics.snapshot import Filters, Snapshot, Tie, fetch
+from graphkit.analytics.snapshot import Filters, Node, Snapshot, Tie, fetch
 from graphkit.errors import UsageError
 
 __all__ = [
@@ -75,15 +75,23 @@ class Weighting(str, Enum):
 
 
 # -- building graphs ----------------------------------------------------------------------
+def filtered(snapshot: Snapshot, filters: Filters | None = None
+             ) -> tuple[dict[str, Node], list[Tie]]:
+    """The nodes and ties of ``snapshot`` that ``filters`` keep (a tie only between kept
+    nodes)."""
+    filters = filters or Filters()
+    if not filters.active:
+        return snapshot.nodes, snapshot.ties
+    nodes = {iri: n for iri, n in snapshot.nodes.items() if filters.keeps_node(n)}
+    ties = [t for t in snapshot.ties if t.subject in nodes and t.object in nodes
+            and filters.keeps_tie(t)]
+    return nodes, ties
+
+
 def affiliation_graph(snapshot: Snapshot, filters: Filters | None = None) -> nx.Graph:
     """The two-mode graph (agents and what they are tied to), filtered."""
     filters = filters or Filters()
-    if filters.active:
-        nodes = {iri: n for iri, n in snapshot.nodes.items() if filters.keeps_node(n)}
-        ties = [t for t in snapshot.ties if t.subject in nodes and t.object in nodes
-                and filters.keeps_tie(t)]
-    else:
-        nodes, ties = snapshot.nodes, snapshot.ties
+    nodes, ties = filtered(snapshot, filters)
     by_pair: dict[tuple[str, str], list[Tie]] = defaultdict(list)
     for tie in ties:
         pair = (tie.subject, tie.object) if tie.subject < tie.object \

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import igraph as ig
 
-from graphkit.analytics.build import PROJECTED, GraphKind, one_mode_of
+from graphkit.analytics.build import PROJECTED, GraphKind, filtered, one_mode_of
 from graphkit.analytics.snapshot import Filters, Snapshot
 from graphkit.errors import UsageError
 
@@ -51,12 +51,7 @@ def compact_affiliation(snapshot: Snapshot, filters: Filters | None = None) -> C
     """The two-mode graph of :func:`~graphkit.analytics.build.affiliation_graph`, as
     arrays: same nodes, edges, weights (ties merged per pair) and order."""
     filters = filters or Filters()
-    if filters.active:
-        nodes = {iri: n for iri, n in snapshot.nodes.items() if filters.keeps_node(n)}
-        ties = [t for t in snapshot.ties if t.subject in nodes and t.object in nodes
-                and filters.keeps_tie(t)]
-    else:
-        nodes, ties = snapshot.nodes, snapshot.ties
+    nodes, ties = filtered(snapshot, filters)
     counts: dict[tuple[str, str], int] = {}
     for tie in ties:
         subject, obj = tie.subject, tie.object
