@@ -12,7 +12,6 @@ findings.
 from __future__ import annotations
 
 import dataclasses
-import random
 
 import pyoxigraph as ox
 import pytest
@@ -20,7 +19,7 @@ import pytest
 from graphkit.validation import Shapes, load_shapes, validate
 from tests.shapes.cases import load_cases
 from tests.support import PROJECT
-from tests.test_validation_engine import INJECTORS, canonical, differences, synth
+from tests.test_validation_engine import differences, with_every_error
 
 SH = "http://www.w3.org/ns/shacl#"
 OGKSH = "https://w3id.org/ogkg/shapes#"
@@ -64,11 +63,7 @@ def test_case_findings_are_those_of_the_natural_targets(case, both) -> None:  # 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_injected_errors_are_found_with_either_targets(seed: int, both) -> None:  # type: ignore[no-untyped-def]
     shapes, natural = both
-    rng = random.Random(seed)
-    triples = synth(30, seed)
-    for name in sorted(INJECTORS):
-        INJECTORS[name](rng, triples)
-    triples = canonical(triples)
+    triples = with_every_error(30, seed)
     found = validate(triples, engine="sparql", shapes=shapes)
     expected = validate(triples, engine="sparql", shapes=natural)
     assert found.keys() == expected.keys(), differences(found, expected)
