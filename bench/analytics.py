@@ -44,6 +44,7 @@ from graphkit.stores import OxigraphStore
 
 BASE = "https://w3id.org/ogkg/"
 TARGET = 30.0
+TARGET_ORGS = 40_000  # the size the target is stated for (≈1 M triples)
 #: up to this many organisations the one-process run and the networkx reference run too
 SIDE_RUNS_UP_TO = 50_000
 #: betweenness on the projection runs only on projections up to this many edges
@@ -168,12 +169,17 @@ def main(argv: list[str] | None = None) -> None:
     total_cpu = statistics.median(r.total_cpu for r in main_runs)
     child_peaks = [r.run.worker_peak_mib for r in main_runs
                    if r.run is not None and r.run.worker_peak_mib is not None]
-    verdict = "meets" if total <= TARGET else "MISSES"
-    rows.append([f"**whole pipeline, one call, from the store (target ≤ {TARGET:.0f} s)**",
+    if args.orgs == TARGET_ORGS:
+        target = f" (target ≤ {TARGET:.0f} s)"
+        verdict = f"wall **{'meets' if total <= TARGET else 'MISSES'}** the target; "
+    else:  # the target is stated for ≈1 M triples only
+        target = ""
+        verdict = f"no target at this size (≤ {TARGET:.0f} s is for {TARGET_ORGS:,} orgs); "
+    rows.append([f"**whole pipeline, one call, from the store{target}**",
                  f"**{total:.2f}**",
                  f"{min(r.total for r in main_runs):.2f}–{max(r.total for r in main_runs):.2f}",
                  f"**{total_cpu:.2f}**", "", "",
-                 f"wall **{verdict}** the target; CPU of both processes"])
+                 f"{verdict}CPU of both processes"])
     alone = runs["one process"]
     alone_total = statistics.median(r.total for r in alone) if alone else float("nan")
     if alone:
@@ -252,7 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     write_data("70-analytics", {
         "orgs": args.orgs, "repeat": args.repeat, "samples": args.samples,
         "total_seconds": total, "total_cpu": total_cpu, "one_process_seconds": alone_total,
-        "meets_target": total <= TARGET, "concurrent": last.concurrent,
+        "meets_target": total <= TARGET if args.orgs == TARGET_ORGS else None,
+        "concurrent": last.concurrent,
         "steps": {name: statistics.median(r.wall[name] for r in main_runs) for name in STEPS},
         "networkx_ratio": ratio})
     write_section("70-analytics", "Relationship analytics (issue 7)",

@@ -31,7 +31,7 @@ from graphkit.validation.compile import RDFS, Check, CompiledShapes, compile_sha
 from graphkit.validation.report import Finding, Report
 from graphkit.validation.shapes import Shapes
 
-__all__ = ["Context", "run_check", "touched_context", "validate_contribution",
+__all__ = ["Context", "own_blank_nodes", "own_context", "run_check", "touched_context", "validate_contribution",
            "validate_store", "validate_with_sparql"]
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -195,6 +195,8 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
             if t.predicate == _SUBCLASS:
                 hierarchy.setdefault(t.subject, set()).add(t.object)
 
+    contribution, back = own_blank_nodes(contribution)
+
     def describe(node: object) -> list[ox.Triple]:
         if isinstance(node, ox.Literal):
             return []
@@ -244,7 +246,39 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
         describe(t.object)
     # the class hierarchy above every type met, for targets and sh:class
     superclasses([t.object for t in (*read, *contribution) if t.predicate == _TYPE])
-    return Context(focus=focus, triples=read)  # type: ignore[arg-type]
+    return own_context(focus, read, back)
+
+
+def own_blank_nodes(contribution: Sequence[ox.Triple],
+                    ) -> tuple[list[ox.Triple], dict[object, object]]:
+    """A contribution's blank nodes are its own (RDF scopes them to their document), not
+    the store's nodes that happen to carry the same labels: ``contribution`` with each of
+    them renamed to a fresh node for reading the store, and the way back (fresh →
+    original)."""
+    fresh: dict[object, ox.BlankNode] = {}
+
+    def own(term: object) -> object:
+        return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) \
+            else term
+
+    renamed = [ox.Triple(own(t.subject), t.predicate, own(t.object))  # type: ignore[arg-type]
+               for t in contribution]
+    return renamed, {new: old for old, new in fresh.items()}
+
+
+def own_context(focus: set[object], read: set[ox.Triple], back: dict[object, object]) -> Context:
+    """The :class:`Context` in the contribution's own labels: its blank nodes named as it
+    names them again, and every store blank node labelled like one of them renamed apart,
+    so that validating the contribution with the context never merges the two."""
+    apart: dict[object, object] = {original: ox.BlankNode() for original in back.values()}
+
+    def stored(term: object) -> object:
+        return apart.get(term, term)
+
+    triples = {ox.Triple(stored(t.subject), t.predicate, stored(t.object))  # type: ignore[arg-type]
+               for t in read} if apart else read
+    return Context(focus={back.get(n, stored(n)) for n in focus},  # type: ignore[misc]
+                   triples=triples)
 
 
 def validate_contribution(contribution: Sequence[ox.Triple], store: ox.Store,

@@ -43,7 +43,13 @@ import pyoxigraph as ox
 
 from graphkit.errors import RemoteStoreError, StoreError
 from graphkit.validation.compile import RDFS, CompiledShapes, compile_shapes
-from graphkit.validation.engine import Context, class_closure, validate_store
+from graphkit.validation.engine import (
+    Context,
+    class_closure,
+    own_blank_nodes,
+    own_context,
+    validate_store,
+)
 from graphkit.validation.report import Report
 from graphkit.validation.shapes import Shapes
 
@@ -231,6 +237,7 @@ def remote_context(contribution: Sequence[ox.Triple], store: object, shapes: Sha
     pass the row cap (see the module doc) and what the store raises for a failed request.
     """
     compiled = _compiled(shapes)
+    contribution, back = own_blank_nodes(contribution)
     reader = _Reader(store, batch=batch, max_rows=max_rows)
     hierarchy: dict[object, set[object]] = {}
     for t in shapes.vocabulary_triples:
@@ -270,7 +277,7 @@ def remote_context(contribution: Sequence[ox.Triple], store: object, shapes: Sha
     reader.describe([t.predicate for t in outgoing] + [t.object for t in outgoing])
     reader.close_classes([t.object for t in (*reader.read, *contribution) if t.predicate == _TYPE],
                          hierarchy)
-    return Context(focus=focus, triples=reader.read)  # type: ignore[arg-type]
+    return own_context(focus, reader.read, back)
 
 
 def validate_remote(contribution: Sequence[ox.Triple], store: object, shapes: Shapes, *,
