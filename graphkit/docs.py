@@ -8,6 +8,7 @@ metadata). The service serves the ontology page at ``/ns``.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -32,16 +33,32 @@ def write_docs(root: Path, out: Path) -> DocsReport:
     Each page is written beside its target and renamed into place, so a failure never
     leaves a half page behind.
     """
-    from pylode.profiles.ontpub import OntPub
-
+    ontpub = _ontpub()
     ontology = root / "ontology" / "ogk.ttl"
     if not ontology.is_file():
         raise InputError(f"{ontology}: no such file; the ontology must be there to document")
     report = DocsReport()
-    _write(out / "index.html", _render(OntPub, ontology), report)
+    _write(out / "index.html", _render(ontpub, ontology), report)
     for scheme in sorted((root / "ontology" / "schemes").glob("*.ttl")):
         _write(out / "schemes" / f"{scheme.stem}.html", render_scheme(scheme), report)
     return report
+
+
+def _ontpub() -> type:
+    """pyLODE's OntPub profile, imported without the logging set-up pyLODE 3.3.4 does on import.
+
+    Its ``profiles/supermodel/loader.py`` calls ``logging.basicConfig(level=logging.DEBUG)``,
+    which would print every library's debug and info records on stderr from then on (in the
+    CLI and in the service alike); the root logger is put back as it was.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        from pylode.profiles.ontpub import OntPub
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    return OntPub
 
 
 def _render(profile: type, path: Path) -> str:

@@ -385,6 +385,104 @@ def test_role_concepts_are_org_roles() -> None:
     assert wanted <= {str(r).rsplit("/", 1)[1] for r in roles}
 
 
+# ----------------------------------------------------------------------------- what issue 3 asks for
+
+# Every class the issue lists, as the ontology models it: an ogk: class, or a reused ORG class
+# (org:Post, org:Membership, org:Role) that the ontology's own axioms or schemes refer to.
+ISSUE_CLASSES = {
+    "organisation": OGK.Organisation, "network": OGK.Network, "working body": OGK.WorkingBody,
+    "working party": OGK.WorkingParty, "working group": OGK.WorkingGroup, "committee": OGK.Committee,
+    "person": OGK.Person, "post": ORG.Post, "membership": ORG.Membership, "participation": OGK.Participation,
+    "role": ORG.Role, "initiative": OGK.Initiative, "action plan": OGK.ActionPlan, "commitment": OGK.Commitment,
+    "publication": OGK.Publication, "event": OGK.Event, "meeting": OGK.Meeting, "agenda item": OGK.AgendaItem,
+    "place": OGK.Place, "country": OGK.Country, "source document": OGK.SourceDocument,
+}
+# Every relation the issue lists: an ogk: property, or a reused one the curators' guide prescribes.
+ISSUE_RELATIONS = {
+    "convenes": [OGK.convenes], "coordinates": [OGK.coordinates], "chairs": [OGK.chairs],
+    "co-chairs": [OGK.coChairs], "hosts": [OGK.hosts], "funds": [OGK.funds],
+    "part of": [ORG.subOrganizationOf, OGK.actionPlanOf, OGK.commitmentIn],
+    "predecessor": [OGK.predecessor], "builds on": [OGK.buildsOn], "leads": [OGK.leads],
+    "delivers": [OGK.delivers], "presents at": [OGK.presentsAt], "adopted": [OGK.adopts],
+    "trained": [OGK.trains], "contact point": [OGK.contactPoint],
+    "language": [OGK.workingLanguage, DCTERMS.language], "theme": [OGK.theme],
+}
+# Organisation kinds (org:classification concepts, see ogk:Organisation's scope note) and
+# publication kinds the issue names.
+ISSUE_CONCEPTS = {
+    "organisation-types": {"public-organisation", "parliament", "civil-society-organisation",
+                           "international-organisation", "company"},
+    "publication-types": {"report", "handbook", "guidebook", "paper", "agenda", "policy-brief"},
+}
+# Every topic the issue names for the themes scheme, as a preferred or alternative label.
+ISSUE_THEMES = {
+    "artificial intelligence and openness", "accessibility", "equality", "civil society",
+    "information security", "data protection", "communications", "trust", "civic space",
+    "democratic freedoms", "disinformation", "digital id", "right to information",
+    "legislative openness", "citizen participation", "deliberative democracy", "public communication",
+    "green governance", "digital democracy", "gender equality", "access to information",
+}
+# The parts of the democratic freedoms the seed names ("the rights of citizens and civil society to
+# freely associate, assemble and express their views"; "rights of assembly, association,
+# expression, and privacy").
+DEMOCRATIC_FREEDOMS_PARTS = {"freedom of expression", "freedom of assembly", "freedom of association",
+                             "right to privacy"}
+
+
+def test_every_class_the_issue_lists_is_modelled() -> None:
+    graph = vocabulary()
+    missing = []
+    for name, cls in ISSUE_CLASSES.items():
+        if cls.startswith(str(OGK)):
+            if (cls, RDF.type, OWL.Class) not in graph:
+                missing.append(f"{name}: {cls} is not an owl:Class")
+        elif (None, None, cls) not in graph:
+            missing.append(f"{name}: the reused {cls} is referred to nowhere")
+    for cls in (OGK.WorkingParty, OGK.WorkingGroup, OGK.Committee):
+        assert (cls, RDFS.subClassOf, OGK.WorkingBody) in graph, cls
+    assert (OGK.Meeting, RDFS.subClassOf, OGK.Event) in graph
+    assert (OGK.Country, RDFS.subClassOf, OGK.Place) in graph
+    assert missing == []
+
+
+def test_every_relation_the_issue_lists_is_modelled() -> None:
+    onto = ontology()
+    guide = {p for _, p, _ in guide_graph()}
+    missing = []
+    for name, candidates in ISSUE_RELATIONS.items():
+        for prop in candidates:
+            declared = (prop, RDF.type, OWL.ObjectProperty) in onto
+            if not (declared if prop.startswith(str(OGK)) else prop in guide):
+                missing.append(f"{name}: {prop}")
+    assert missing == []
+
+
+def test_the_organisation_and_publication_kinds_the_issue_names_are_concepts() -> None:
+    graph = schemes()
+    for scheme, slugs in ISSUE_CONCEPTS.items():
+        for slug in sorted(slugs):
+            concept = URIRef(f"{SCHEME_BASE}{scheme}/{slug}")
+            assert (concept, RDF.type, SKOS.Concept) in graph, concept
+    assert "org:classification" in str(ontology().value(OGK.Organisation, SKOS.scopeNote)), (
+        "ogk:Organisation justifies classification over subclasses")
+
+
+def test_every_topic_the_issue_names_is_a_theme() -> None:
+    graph = schemes()
+    themes = URIRef(SCHEME_BASE + "themes")
+    labels: dict[str, URIRef] = {}
+    for concept in concepts(graph):
+        if graph.value(concept, SKOS.inScheme) == themes:
+            for prop in (SKOS.prefLabel, SKOS.altLabel):
+                for label in english(graph.objects(concept, prop)):
+                    labels[str(label).casefold()] = concept
+    assert sorted(ISSUE_THEMES - set(labels)) == []
+    freedoms = labels["democratic freedoms"]
+    parts = {str(label).casefold() for part in graph.objects(freedoms, SKOS.narrower)
+             for label in english(graph.objects(part, SKOS.prefLabel))}
+    assert DEMOCRATIC_FREEDOMS_PARTS <= parts
+
+
 # ----------------------------------------------------------------------------- the guide
 
 

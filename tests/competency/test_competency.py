@@ -57,6 +57,16 @@ def test_every_question_is_documented() -> None:
     assert missing == []
 
 
+def test_the_documented_table_is_the_one_the_headers_render() -> None:
+    """docs/competency-questions.md states each question and answer as its query's header
+    does (regenerate with ``python -m tests.competency.render``)."""
+    from tests.competency.render import render
+
+    doc = (PROJECT / "docs" / "competency-questions.md").read_text(encoding="utf-8")
+    assert doc == render()
+    assert doc.count("\n| ") - 1 == len(QUERIES)  # one table row per query, after the header row
+
+
 @pytest.mark.parametrize("path", QUERIES, ids=[p.stem for p in QUERIES])
 def test_question_is_answered_as_the_text_says(path: Path, curated: OxigraphStore) -> None:
     meta = header(path)
