@@ -169,11 +169,17 @@ def concept(store: Store, iri: str, *, languages: Sequence[str] = ("en",)) -> Co
     def iris(p: str) -> list[str]:
         return [t.value for t in fields.get(SKOS + p, []) if isinstance(t, ox.NamedNode)]
 
-    narrower_found = set(iris("narrower")) | {row["c"].value for row in select(store, 
-        f"SELECT ?c WHERE {{ ?c <{SKOS}broader> {_term(iri)} FILTER(isIRI(?c)) }}")}
+    # each link read from either end: skos:broader and skos:narrower are inverses and
+    # skos:related is symmetric (https://www.w3.org/TR/skos-reference/#semantic-relations)
+    pointing: dict[str, set[str]] = defaultdict(set)
+    for row in select(store, f"SELECT ?p ?c WHERE {{ ?c ?p {_term(iri)} FILTER(isIRI(?c) && "
+                             f"?p IN (<{SKOS}broader>, <{SKOS}narrower>, <{SKOS}related>)) }}"):
+        pointing[row["p"].value].add(row["c"].value)
+    narrower_found = set(iris("narrower")) | pointing[SKOS + "broader"]
+    broader_found = set(iris("broader")) | pointing[SKOS + "narrower"]
+    related_found = set(iris("related")) | pointing[SKOS + "related"]
     schemes_of = sorted(set(iris("inScheme")) | set(iris("topConceptOf")))
-    linked = sorted(set(iris("broader")) | narrower_found | set(iris("related"))
-                    | set(schemes_of) | {iri})
+    linked = sorted(broader_found | narrower_found | related_found | set(schemes_of) | {iri})
     names = _names(store, linked, languages)
 
     def refs(values: Sequence[str]) -> list[Ref]:
@@ -189,9 +195,9 @@ def concept(store: Store, iri: str, *, languages: Sequence[str] = ("en",)) -> Co
                           key=lambda label: (label.language or "", label.text)),
         definition=_best(literals("definition"), languages),
         schemes=refs(schemes_of),
-        broader=refs(iris("broader")),
+        broader=refs(sorted(broader_found)),
         narrower=refs(sorted(narrower_found)),
-        related=refs(iris("related")),
+        related=refs(sorted(related_found)),
         mappings=sorted((m, t) for m in MAPPINGS for t in iris(m)),
         notes=[Label(lit.value, lit.language) for p in ("scopeNote", "note", "example")
                for lit in literals(p)],

@@ -20,7 +20,6 @@ from graphkit.describe.model import (
     LABELS,
     NAMES,
     QUALIFYING,
-    TYPE,
     Label,
     Ref,
     Term,
@@ -158,8 +157,7 @@ def concise_description(store: Store, iri: str) -> list[ox.Triple]:
 def _label_triples(store: Store, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     described = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
     linked = {t.object.value for t in triples
-              if isinstance(t.object, ox.NamedNode) and t.object.value not in described
-              and t.predicate.value != TYPE} | {
+              if isinstance(t.object, ox.NamedNode) and t.object.value not in described} | {
         t.predicate.value for t in triples if t.predicate.value.startswith(OGK)}
     labels = _literals_of(store, linked, LABELS)
     return [ox.Triple(ox.NamedNode(x), ox.NamedNode(p), literal)

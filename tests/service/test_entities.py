@@ -19,7 +19,6 @@ from graphkit.stores import OxigraphStore
 
 BASE = "https://w3id.org/ogkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 NDI = f"{BASE}id/org/ndi"
 LOWG = f"{BASE}id/org/ogp-lowg"
 
@@ -179,13 +178,14 @@ def test_rdf_is_the_concise_bounded_description_plus_labels(client: TestClient,
     # the blank nodes: the qualified derivation with its quotes
     quotes = {t.object.value for t in got if t.predicate.value.endswith("ns#quote")}
     assert any(q.startswith("Co-chaired by the National Democratic Institute") for q in quotes)
-    # the labels of what it links to (not of its classes), and nothing about them beyond
-    linked = {t.object for t in own if isinstance(t.object, ox.NamedNode)
-              and t.predicate.value != RDF_TYPE}
+    # the labels of everything it links to, its classes included, and nothing about them
+    # beyond
+    linked = {t.object for t in own if isinstance(t.object, ox.NamedNode)}
     labelled = {t.subject for t in got if t.predicate.value == RDFS_LABEL and t.subject != me}
     expected = {ox.NamedNode(r["x"].value) for r in store.query(
-        f"SELECT DISTINCT ?x WHERE {{ <{LOWG}> ?p ?x FILTER(isIRI(?x) && ?p != <{RDF_TYPE}>) "
+        f"SELECT DISTINCT ?x WHERE {{ <{LOWG}> ?p ?x FILTER(isIRI(?x)) "
         f"?x <{RDFS_LABEL}> ?l }}").rows()}
+    assert ox.NamedNode(f"{BASE}ns#WorkingGroup") in expected
     assert expected and expected <= labelled <= linked | {
         t.predicate for t in got}
     oecd_facts = {t for t in got if t.subject == ox.NamedNode(f"{BASE}id/org/ogp")
@@ -261,7 +261,7 @@ def test_page_shows_labels_types_and_statements(client: TestClient) -> None:
     assert "<h1" in html and "OGP Legislative Openness Working Group" in text
     assert "LOWG" in text  # an alternative label
     assert "Launched in 2013" in text  # the description
-    assert 'class="badge"' in html and "Working Group" in text or "working group" in text.lower()
+    assert re.search(r'<a class="badge" href="/ns#WorkingGroup"[^>]*>Working group</a>', html)
     # statements show labels, not IRIs, and link to our pages
     assert 'href="/id/org/ogp"' in html
     assert "Legislative openness" in text or "legislative openness" in text.lower()
@@ -287,6 +287,23 @@ def test_page_reads_reified_relations_as_sentences(client: TestClient) -> None:
     text = flat(reader)
     assert "Members" in text
     assert "National Democratic Institute as co-chair" in text
+
+
+@pytest.mark.parametrize(("dates", "period"), [
+    ('schema:startDate "2013"^^xsd:gYear ; schema:endDate "2016"^^xsd:gYear', ", 2013–2016"),
+    ('schema:startDate "2014-03-05"^^xsd:date', ", since 5 March 2014"),
+    ('schema:endDate "2016-06"^^xsd:gYearMonth', ", until June 2016"),
+])
+def test_relation_sentences_carry_their_period(client: TestClient, store: OxigraphStore,
+                                               dates: str, period: str) -> None:
+    store.update("PREFIX schema: <https://schema.org/> "
+                 "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+                 f"INSERT DATA {{ GRAPH <{BASE}graph/test> {{ "
+                 f"<{BASE}id/membership/ndi-in-ogp-lowg> {dates} }} }}")
+    _, reader = page_of(client, "/id/org/ndi")
+    assert f"member of OGP Legislative Openness Working Group as co-chair{period}" in flat(reader)
+    _, reader = page_of(client, "/id/org/ogp-lowg")
+    assert f"National Democratic Institute as co-chair{period}" in flat(reader)
 
 
 def test_page_label_follows_accept_language(client: TestClient, store: OxigraphStore) -> None:

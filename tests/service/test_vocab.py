@@ -159,6 +159,26 @@ def test_concept_narrower_and_outside_mappings(client: TestClient) -> None:
     assert re.search(r'<dt>exact match</dt><dd><a href="http://www.w3.org/ns/org#Head">', head)
 
 
+def test_concept_related_shows_from_either_end(client: TestClient, store: OxigraphStore
+                                               ) -> None:
+    # themes.ttl states `freedom-of-expression skos:related right-to-information` only
+    related = r"<dt>Related</dt><dd>(.*?)</dd>"
+    one = client.get("/scheme/themes/freedom-of-expression", headers={"Accept": "text/html"})
+    found = re.search(related, one.text)
+    assert found is not None and 'href="/scheme/themes/right-to-information"' in found[1]
+    other = client.get("/scheme/themes/right-to-information", headers={"Accept": "text/html"})
+    found = re.search(related, other.text)
+    assert found is not None and 'href="/scheme/themes/freedom-of-expression"' in found[1]
+    # a narrower stated on the parent shows as broader on the child
+    store.update(f"INSERT DATA {{ GRAPH <{BASE}graph/test> {{ <{BASE}scheme/themes/"
+                 f"open-government> <{SKOS}narrower> <{BASE}scheme/themes/right-to-privacy> }} }}")
+    child = client.get("/scheme/themes/right-to-privacy", headers={"Accept": "text/html"}).text
+    broader = re.search(r"<dt>Broader</dt><dd>(.*?)</dd>", child)
+    assert broader is not None
+    assert 'href="/scheme/themes/open-government"' in broader[1]
+    assert 'href="/scheme/themes/democratic-freedoms"' in broader[1]
+
+
 def test_concept_rdf(client: TestClient) -> None:
     answer = client.get("/scheme/themes/legislative-openness.ttl")
     got = triples(answer.content, "text/turtle")
