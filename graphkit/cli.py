@@ -14,7 +14,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
+
+from pydantic import ValidationError
 
 from graphkit.errors import GraphkitError, InputError, UsageError
 from graphkit.formats import RdfFormat, ResultFormat
@@ -45,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphkitError as error:
         print(f"graphkit {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
-    except ValueError as error:  # settings that do not validate
+    except ValidationError as error:  # settings that do not validate
+        print(f"graphkit {args.command}: error: {_settings_problems(error)}", file=sys.stderr)
+        return 2
+    except ValueError as error:
         print(f"graphkit {args.command}: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -53,6 +58,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"graphkit {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _settings_problems(error: ValidationError) -> str:
+    """The settings' problems on one line, each named by its environment variable."""
+    problems = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        problems.append(f"GRAPHKIT_{name}: {message}" if name else message)
+    return "; ".join(problems)
 
 
 def _store_overrides(args: argparse.Namespace) -> dict[str, object]:
@@ -72,8 +87,15 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
                        help="remote SPARQL endpoint instead of the embedded store")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line on stderr (the usage is in ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="graphkit", description="OpenGov KG: load, query, export and serve the graph.",
         epilog="Exit codes: 0 ok, 1 failed on the data, 2 usage or input error.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -127,7 +149,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze.set_defaults(handler=_cmd_analyze)
 
     docs = sub.add_parser("docs", help="write the ontology's HTML documentation (pyLODE)")
-    docs.add_argument("--out", type=Path, default=Path("docs/ontology"), metavar="DIR")
+    docs.add_argument("--out", type=Path, default=None, metavar="DIR",
+                      help="where to write the pages (default: docs/ontology/ of the project)")
     docs.set_defaults(handler=_cmd_docs)
 
     for name, text in (("backup", "back the store up into DIR, online and consistent"),
@@ -283,7 +306,8 @@ def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     from graphkit.docs import write_docs
 
-    report = write_docs(settings.project_root, args.out)
+    out = args.out if args.out is not None else settings.project_root / "docs" / "ontology"
+    report = write_docs(settings.project_root, out)
     for page in report.pages:
         print(page, file=sys.stderr)
     return 0

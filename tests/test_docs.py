@@ -4,6 +4,7 @@ every concept of the scheme with an anchor, written atomically."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,26 @@ def test_graphkit_docs_writes_the_ontology_and_every_scheme(tmp_path: Path) -> N
 
 def test_the_cli_reports_a_missing_ontology(tmp_path: Path) -> None:
     done = subprocess.run([str(Path(sys.executable).parent / "graphkit"), "docs",
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True,
+                           "--out", str(tmp_path / "out")], check=False, capture_output=True, text=True,
                           env={**os.environ, "GRAPHKIT_PROJECT_ROOT": str(tmp_path)})
     assert done.returncode == 2, done.stderr
     assert "ogk.ttl: no such file" in done.stderr
+
+
+def test_the_cli_writes_into_docs_ontology_of_the_project(tmp_path: Path) -> None:
+    """Without ``--out`` the pages go to ``docs/ontology/`` of the project, whatever the
+    working directory; exit 0 and one line per page on stderr."""
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT / "ontology", root / "ontology")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run([str(Path(sys.executable).parent / "graphkit"), "docs"],
+                          check=False, capture_output=True, text=True, cwd=elsewhere,
+                          env={**os.environ, "GRAPHKIT_PROJECT_ROOT": str(root)})
+    assert done.returncode == 0, done.stderr
+    out = root / "docs" / "ontology"
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    assert written == {"index.html"} | {f"schemes/{p.stem}.html" for p in SCHEMES}
+    assert len(done.stderr.splitlines()) == len(written)
+    assert not list(elsewhere.iterdir()), "nothing is written to the working directory"
+    assert "convenes" in (out / "index.html").read_text(encoding="utf-8")

@@ -11,20 +11,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from graphkit.errors import (
     GraphkitError,
@@ -32,183 +24,34 @@ from graphkit.errors import (
     QuerySyntaxError,
     QueryTimeoutError,
     RdfSyntaxError,
-    RemoteStoreError,
     StoreError,
     UsageError,
 )
 from graphkit.formats import RdfFormat, ResultFormat
-from graphkit.settings import Settings
-from graphkit.stores import GraphInfo, OxigraphStore, QueryKind, Store, graph_exists, open_store
-from graphkit.stores.base import LoadSource
-from graphkit.stores.oxigraph import JOURNAL
-from graphkit.stores.remote import HttpAuth, RemoteStore
-from tests.conftest import emptied
-from tests.servers import Server
-from tests.support import PROJECT, free_port
-
-EX = "http://example.org/"
-G1, G2, G3, G4 = (f"{EX}graph/{name}" for name in ("one", "two", "three", "four"))
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PREFIX = f"PREFIX ex: <{EX}>\n"
-
-# -- fixtures: one graph in four triples formats, one dataset in two ----------------------
-SAMPLE: dict[RdfFormat, bytes] = {
-    RdfFormat.TURTLE: textwrap.dedent("""\
-        @prefix ex: <http://example.org/> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-        ex:oecd a ex:Organisation ;
-            ex:label "OECD"@en , "OCDE"@fr ;
-            ex:founded "1961-09-30"^^xsd:date ;
-            ex:members 38 ;
-            ex:note "line one\\nline \\"two\\" — ünïcødé" ;
-            ex:seat [ ex:city "Paris" ; ex:country "FR" ] .
-        ex:ogp a ex:Network ;
-            ex:member ex:oecd .
-        """).encode(),
-    RdfFormat.N_TRIPLES: textwrap.dedent(r"""
-        <http://example.org/oecd> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Organisation> .
-        <http://example.org/oecd> <http://example.org/label> "OECD"@en .
-        <http://example.org/oecd> <http://example.org/label> "OCDE"@fr .
-        <http://example.org/oecd> <http://example.org/founded> "1961-09-30"^^<http://www.w3.org/2001/XMLSchema#date> .
-        <http://example.org/oecd> <http://example.org/members> "38"^^<http://www.w3.org/2001/XMLSchema#integer> .
-        <http://example.org/oecd> <http://example.org/note> "line one\nline \"two\" \u2014 \u00FCn\u00EFc\u00F8d\u00E9" .
-        <http://example.org/oecd> <http://example.org/seat> _:seat .
-        _:seat <http://example.org/city> "Paris" .
-        _:seat <http://example.org/country> "FR" .
-        <http://example.org/ogp> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Network> .
-        <http://example.org/ogp> <http://example.org/member> <http://example.org/oecd> .
-        """).encode(),  # noqa: E501
-    RdfFormat.JSON_LD: textwrap.dedent(r"""
-        {
-          "@context": {"ex": "http://example.org/", "xsd": "http://www.w3.org/2001/XMLSchema#"},
-          "@graph": [
-            {"@id": "ex:oecd", "@type": "ex:Organisation",
-             "ex:label": [{"@value": "OECD", "@language": "en"},
-                          {"@value": "OCDE", "@language": "fr"}],
-             "ex:founded": {"@value": "1961-09-30", "@type": "xsd:date"},
-             "ex:members": 38,
-             "ex:note": "line one\nline \"two\" \u2014 ünïcødé",
-             "ex:seat": {"ex:city": "Paris", "ex:country": "FR"}},
-            {"@id": "ex:ogp", "@type": "ex:Network", "ex:member": {"@id": "ex:oecd"}}
-          ]
-        }
-        """).encode(),
-    RdfFormat.RDF_XML: textwrap.dedent("""\
-        <?xml version="1.0" encoding="utf-8"?>
-        <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-                 xmlns:ex="http://example.org/">
-          <ex:Organisation rdf:about="http://example.org/oecd">
-            <ex:label xml:lang="en">OECD</ex:label>
-            <ex:label xml:lang="fr">OCDE</ex:label>
-            <ex:founded rdf:datatype="http://www.w3.org/2001/XMLSchema#date">1961-09-30</ex:founded>
-            <ex:members rdf:datatype="http://www.w3.org/2001/XMLSchema#integer">38</ex:members>
-            <ex:note>line one
-        line "two" — ünïcødé</ex:note>
-            <ex:seat rdf:parseType="Resource">
-              <ex:city>Paris</ex:city>
-              <ex:country>FR</ex:country>
-            </ex:seat>
-          </ex:Organisation>
-          <ex:Network rdf:about="http://example.org/ogp">
-            <ex:member rdf:resource="http://example.org/oecd"/>
-          </ex:Network>
-        </rdf:RDF>
-        """).encode(),
-}
-DATASET: dict[RdfFormat, bytes] = {
-    RdfFormat.TRIG: textwrap.dedent("""\
-        @prefix ex: <http://example.org/> .
-        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-        ex:graph\\/two {
-            ex:ogp ex:label "Open Government Partnership"@en ;
-                ex:founded "2011"^^xsd:gYear ;
-                ex:seat [ ex:city "Washington" ] .
-        }
-        GRAPH <http://example.org/graph/three> {
-            ex:ogp ex:label "Partenariat pour un gouvernement ouvert"@fr ;
-                ex:member ex:oecd .
-        }
-        """).encode(),
-    RdfFormat.N_QUADS: textwrap.dedent("""
-        <http://example.org/ogp> <http://example.org/label> "Open Government Partnership"@en <http://example.org/graph/two> .
-        <http://example.org/ogp> <http://example.org/founded> "2011"^^<http://www.w3.org/2001/XMLSchema#gYear> <http://example.org/graph/two> .
-        <http://example.org/ogp> <http://example.org/seat> _:dc <http://example.org/graph/two> .
-        _:dc <http://example.org/city> "Washington" <http://example.org/graph/two> .
-        <http://example.org/ogp> <http://example.org/label> "Partenariat pour un gouvernement ouvert"@fr <http://example.org/graph/three> .
-        <http://example.org/ogp> <http://example.org/member> <http://example.org/oecd> <http://example.org/graph/three> .
-        """).encode(),  # noqa: E501
-}
-TRIPLE_FORMATS = list(SAMPLE)
-DATASET_FORMATS = list(DATASET)
-RDFLIB = {RdfFormat.TURTLE: "turtle", RdfFormat.TRIG: "trig", RdfFormat.N_TRIPLES: "nt",
-          RdfFormat.N_QUADS: "nquads", RdfFormat.JSON_LD: "json-ld", RdfFormat.RDF_XML: "xml"}
-
-
-# -- helpers ----------------------------------------------------------------------------
-def parsed(data: bytes, format: RdfFormat) -> dict[str | None, rdflib.Graph]:
-    """A document read by rdflib (not pyoxigraph): its graphs by name (default: None)."""
-    dataset = rdflib.Dataset()
-    dataset.parse(data=data, format=RDFLIB[format])
-    graphs: dict[str | None, rdflib.Graph] = {}
-    for s, p, o, g in dataset.quads():
-        name = None if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID else str(g)
-        graphs.setdefault(name, rdflib.Graph()).add((s, p, o))
-    return graphs
-
-
-def merged(data: bytes, format: RdfFormat) -> rdflib.Graph:
-    """Every triple of a document, whatever graph it is in."""
-    union = rdflib.Graph()
-    for graph in parsed(data, format).values():
-        union += graph
-    return union
-
-
-def from_terms(triples: Iterable[object]) -> rdflib.Graph:
-    items = list(triples)
-    assert all(isinstance(t, ox.Triple) for t in items), items[:3]
-    return merged(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES), RdfFormat.N_TRIPLES)
-
-
-def content(store: Store, graph: str) -> rdflib.Graph:
-    return from_terms(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> "
-                                  "{ ?s ?p ?o } }"))
-
-
-def assert_same(actual: rdflib.Graph, expected: rdflib.Graph) -> None:
-    if isomorphic(actual, expected):
-        return
-    _, only_actual, only_expected = graph_diff(to_isomorphic(actual), to_isomorphic(expected))
-    pytest.fail("the graphs differ\n-- only in the store's:\n"
-                f"{only_actual.serialize(format='nt')}\n-- only in the expected:\n"
-                f"{only_expected.serialize(format='nt')}")
-
-
-def sample() -> rdflib.Graph:
-    return merged(SAMPLE[RdfFormat.N_TRIPLES], RdfFormat.N_TRIPLES)
-
-
-def dataset() -> dict[str | None, rdflib.Graph]:
-    return parsed(DATASET[RdfFormat.N_QUADS], RdfFormat.N_QUADS)
-
-
-def snapshot(store: Store) -> tuple[list[GraphInfo], dict[str, object]]:
-    """What a store holds: its graphs, sizes and contents (compared up to blank nodes)."""
-    infos = store.graphs()
-    return infos, {info.name: to_isomorphic(content(store, info.name))
-                   for info in infos if info.name is not None}
-
-
-def source(kind: str, data: bytes, tmp_path: Path, format: RdfFormat) -> LoadSource:
-    if kind == "path":
-        path = tmp_path / f"input.{format.extension}"
-        path.write_bytes(data)
-        return path
-    if kind == "stream":
-        return io.BytesIO(data)
-    return data
+from graphkit.stores import GraphInfo, QueryKind, Store, graph_exists
+from graphkit.stores.remote import RemoteStore
+from tests.store_samples import (
+    DATASET,
+    DATASET_FORMATS,
+    EX,
+    G1,
+    G2,
+    G3,
+    G4,
+    PREFIX,
+    SAMPLE,
+    TRIPLE_FORMATS,
+    XSD,
+    assert_same,
+    content,
+    dataset,
+    from_terms,
+    merged,
+    parsed,
+    sample,
+    snapshot,
+    source,
+)
 
 
 @pytest.fixture
@@ -613,196 +456,3 @@ def test_closed_store_refuses_work(any_store: Store) -> None:
     any_store.close()
     with pytest.raises(StoreError):
         any_store.graphs()
-
-
-# -- the on-disk store ------------------------------------------------------------------
-def test_reopen_keeps_the_data(tmp_path: Path) -> None:
-    with OxigraphStore(tmp_path / "store") as store:
-        store.load(SAMPLE[RdfFormat.TURTLE], format=RdfFormat.TURTLE, graph=G1)
-        store.load(DATASET[RdfFormat.TRIG], format=RdfFormat.TRIG)
-        before = snapshot(store)
-    with OxigraphStore(tmp_path / "store") as store:
-        assert snapshot(store) == before
-        assert store.graphs() == [GraphInfo(G1, 11), GraphInfo(G3, 2), GraphInfo(G2, 4)]
-
-
-def test_journal_left_by_a_crash_is_undone_at_next_open(tmp_path: Path) -> None:
-    path = tmp_path / "store"
-    with OxigraphStore(path) as store:
-        store.load(SAMPLE[RdfFormat.TURTLE], format=RdfFormat.TURTLE, graph=G1)
-        before = snapshot(store)
-        # what load() does before a bulk load into the empty G2, then a "crash" mid-way
-        (path / JOURNAL).write_text(json.dumps({"graphs": [G2], "started": time.time()}))
-        store.raw.bulk_load(SAMPLE[RdfFormat.N_TRIPLES], format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=ox.NamedNode(G2))
-        assert store.graphs() != before[0]
-    with OxigraphStore(path) as store:
-        assert snapshot(store) == before
-        assert not (path / JOURNAL).exists()
-
-
-CRASHING_LOAD = """
-import sys
-from pathlib import Path
-from graphkit.formats import RdfFormat
-from graphkit.stores import OxigraphStore
-store = OxigraphStore(Path(sys.argv[1]))
-print("loading", flush=True)
-store.load(Path(sys.argv[2]), format=RdfFormat.N_TRIPLES, graph=sys.argv[3])
-print("finished", flush=True)
-"""
-
-
-def test_killed_bulk_load_is_undone_at_next_open(tmp_path: Path) -> None:
-    path = tmp_path / "store"
-    with OxigraphStore(path) as store:
-        store.load(SAMPLE[RdfFormat.TURTLE], format=RdfFormat.TURTLE, graph=G1)
-        before = snapshot(store)
-    big = tmp_path / "big.nt"
-    with open(big, "wb") as out:
-        for block in range(80):
-            out.write("".join(f'<{EX}s{block}-{i}> <{EX}p{i % 7}> "value {block} {i}" .\n'
-                              for i in range(2500)).encode())
-    loader = subprocess.Popen([sys.executable, "-c", CRASHING_LOAD, str(path), str(big), G2],
-                              cwd=PROJECT, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(PROJECT)})
-    try:
-        assert loader.stdout is not None and loader.stdout.readline().strip() == "loading"
-        deadline = time.monotonic() + 30
-        while not (path / JOURNAL).exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert (path / JOURNAL).exists(), "the load never started"
-        time.sleep(0.3)  # well into the 200 000 triples
-        assert (path / JOURNAL).exists() and loader.poll() is None, "the load ended too soon"
-        loader.send_signal(signal.SIGKILL)
-        loader.wait(timeout=10)
-    finally:
-        if loader.poll() is None:
-            loader.kill()
-            loader.wait()
-    with OxigraphStore(path) as store:
-        assert snapshot(store) == before
-        assert not (path / JOURNAL).exists()
-
-
-@pytest.mark.parametrize("on_disk", [False, True], ids=["memory", "disk"])
-def test_rdflib_view_sees_the_same_triples(tmp_path: Path, on_disk: bool) -> None:
-    with OxigraphStore(tmp_path / "store" if on_disk else None) as store:
-        assert store.capabilities.rdflib_view
-        store.load(SAMPLE[RdfFormat.JSON_LD], format=RdfFormat.JSON_LD, graph=G1)
-        store.load(DATASET[RdfFormat.TRIG], format=RdfFormat.TRIG)
-        view = store.rdflib_dataset()
-        assert_same(from_graph(view.graph(rdflib.URIRef(G1))), sample())
-        for name, graph in dataset().items():
-            assert_same(from_graph(view.graph(rdflib.URIRef(name))), graph)
-        assert len(view.graph(rdflib.URIRef(G4))) == 0
-
-
-def from_graph(graph: rdflib.Graph) -> rdflib.Graph:
-    """A copy, with oxrdflib's ``"x"^^xsd:string`` written ``"x"`` as rdflib parsers do
-    (the same RDF 1.1 term, but not equal in rdflib)."""
-    copy = rdflib.Graph()
-    for s, p, o in graph:
-        if isinstance(o, rdflib.Literal) and o.datatype == rdflib.XSD.string:
-            o = rdflib.Literal(str(o))
-        copy.add((s, p, o))
-    return copy
-
-
-# -- remote stores only -----------------------------------------------------------------
-@pytest.fixture(params=[pytest.param("oxigraph_endpoint", id="oxigraph-server"),
-                        pytest.param("virtuoso_endpoint", id="virtuoso")])
-def server(request: pytest.FixtureRequest) -> Server:
-    found: Server = request.getfixturevalue(request.param)
-    return found
-
-
-@pytest.mark.server
-def test_remote_store_without_graph_store_protocol(server: Server) -> None:
-    with emptied(server.store(graph_store=False)) as store:
-        nt = RdfFormat.N_TRIPLES
-        store.load(SAMPLE[RdfFormat.TURTLE], format=RdfFormat.TURTLE, graph=G1)
-        store.load(f'<{EX}extra> <{EX}p> "x" .\n'.encode(), format=nt, graph=G2)
-        store.load(f'<{EX}other> <{EX}p> _:b .\n'.encode(), format=nt, graph=G2, replace=True)
-        assert store.graphs() == [GraphInfo(G1, 11), GraphInfo(G2, 1)]
-        out = io.BytesIO()
-        store.dump(out, format=RdfFormat.TURTLE, graph=G1)
-        assert_same(merged(out.getvalue(), RdfFormat.TURTLE), sample())
-        with pytest.raises(InputError):
-            store.dump(io.BytesIO(), format=RdfFormat.TURTLE, graph=G4)
-
-
-@pytest.mark.server
-def test_server_errors_carry_status_and_message(server: Server) -> None:
-    with server.store() as store:
-        with pytest.raises(RemoteStoreError) as caught:
-            store.update(f"DROP GRAPH <{EX}absent>")
-        assert caught.value.status == 500 and f"{EX}absent" in str(caught.value)
-        assert server.update_endpoint in str(caught.value)
-
-
-@pytest.mark.server
-def test_wrong_endpoint_path_is_a_404(server: Server) -> None:
-    with RemoteStore(server.endpoint.rsplit("/", 1)[0] + "/no-such-endpoint") as store:
-        with pytest.raises(RemoteStoreError) as caught:
-            store.query("ASK {}")
-        assert caught.value.status == 404
-
-
-def test_unreachable_server_names_the_url() -> None:
-    url = f"http://127.0.0.1:{free_port()}/sparql"
-    with RemoteStore(url, graph_store_endpoint=url + "-store", timeout=5) as store:
-        for call in (lambda: store.query("ASK {}"), lambda: store.update("CLEAR ALL"),
-                     lambda: store.dump(io.BytesIO(), format=RdfFormat.TURTLE, graph=G1)):
-            with pytest.raises(StoreError) as caught:
-                call()
-            assert type(caught.value) is StoreError and url in str(caught.value)
-
-
-@pytest.mark.server
-def test_remote_store_from_settings(oxigraph_endpoint: Server) -> None:
-    settings = Settings(store_path=None, endpoint=oxigraph_endpoint.endpoint,
-                        update_endpoint=oxigraph_endpoint.update_endpoint,
-                        graph_store_endpoint=oxigraph_endpoint.graph_store_endpoint,
-                        query_timeout=7)
-    with open_store(settings) as store:
-        assert isinstance(store, RemoteStore)
-        assert (store.update_endpoint, store.timeout) == (oxigraph_endpoint.update_endpoint, 7)
-        assert store.graph_parameter == "graph"
-        assert store.query("ASK {}").boolean is True
-
-
-@pytest.mark.server
-def test_virtuoso_digest_authentication(virtuoso_endpoint: Server) -> None:
-    base = virtuoso_endpoint.endpoint.rsplit("/", 1)[0]
-    with emptied(RemoteStore(base + "/sparql-auth",
-                             graph_store_endpoint=base + "/sparql-graph-crud-auth",
-                             user="dba", password="dba")) as store:
-        assert store.graph_parameter == "graph-uri"
-        store.load(SAMPLE[RdfFormat.TURTLE], format=RdfFormat.TURTLE, graph=G1)
-        store.update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}a> <{EX}p> "x" }} }}')
-        assert store.graphs() == [GraphInfo(G1, 11), GraphInfo(G2, 1)]
-    with RemoteStore(base + "/sparql-auth", user="dba", password="wrong") as store:
-        with pytest.raises(RemoteStoreError) as caught:
-            store.update(f"CLEAR GRAPH <{G1}>")
-        assert caught.value.status == 401
-    with RemoteStore(base + "/sparql-auth", user="dba", password="dba", auth=HttpAuth.BASIC,
-                     graph_store_endpoint=base + "/sparql-graph-crud-auth") as store:
-        with pytest.raises(RemoteStoreError) as caught:  # basic where digest is asked
-            store.dump(io.BytesIO(), format=RdfFormat.N_TRIPLES, graph=G1)
-        assert caught.value.status == 401
-
-
-@pytest.mark.server
-def test_virtuoso_cut_answers_raise(virtuoso_endpoint: Server) -> None:
-    """The test instance keeps Virtuoso's ResultSetMaxRows at 1000: what it cuts raises."""
-    with emptied(virtuoso_endpoint.store()) as store:
-        store.load(b"".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n'.encode() for i in range(1050)),
-                   format=RdfFormat.N_TRIPLES, graph=G1)
-        assert store.graphs() == [GraphInfo(G1, 1050)]
-        with pytest.raises(RemoteStoreError, match="ResultSetMaxRows"):
-            store.query(f"SELECT * WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
-        with pytest.raises(RemoteStoreError, match="ResultSetMaxRows"):
-            store.dump(io.BytesIO(), format=RdfFormat.N_TRIPLES, graph=G1)
-        assert len(list(store.query(f"SELECT * WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} "
-                                    "LIMIT 999"))) == 999

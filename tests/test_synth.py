@@ -67,3 +67,37 @@ def test_conforms_to_the_shapes_without_any_finding() -> None:
     report = validate(triples, engine="sparql", shapes=load_shapes())
     assert [f"{f.focus} {f.path} {f.message}" for f in report.findings][:5] == []
     assert report.conforms
+
+
+def test_every_kind_carries_its_links(tmp_path: Path) -> None:
+    """Organisations with types and countries, memberships with roles and dates, people
+    holding posts, events with agenda items, publications with creators, action plans with
+    commitments, themes: each entity of a kind has every one of its kind's links."""
+    path = tmp_path / "s.nt"
+    write_synthetic(path, orgs=200, seed=5)
+    store = ox.Store()
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
+    prefixes = """PREFIX ogk: <https://w3id.org/ogkg/ns#> PREFIX org: <http://www.w3.org/ns/org#>
+        PREFIX schema: <https://schema.org/> PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"""
+    needs = {  # kind: (how many, the links each one must have)
+        "ogk:Organisation": (200, ["org:classification", "ogk:country", "ogk:theme"]),
+        "org:Membership": (240, ["org:member", "org:organization", "org:role",
+                                 "schema:startDate"]),
+        "ogk:Person": (50, ["^org:heldBy"]),
+        "org:Post": (50, ["org:postIn", "org:heldBy", "org:role"]),
+        "ogk:Meeting": (20, ["ogk:meetingOf", "schema:startDate", "^ogk:agendaItemOf"]),
+        "ogk:Publication": (20, ["dcterms:creator", "ogk:theme"]),
+        "ogk:ActionPlan": (10, ["^ogk:commitmentIn", "ogk:actionPlanOf"]),
+        "ogk:Commitment": (30, ["ogk:commitmentIn", "ogk:committedBy"]),
+        "ogk:Network": (2, ["ogk:theme", "^org:organization"]),
+    }
+    for kind, (count, links) in needs.items():
+        found = store.query(f"{prefixes}SELECT (COUNT(?s) AS ?n) {{ ?s a {kind} }}")
+        assert int(next(iter(found))["n"].value) == count, kind
+        for link in links:
+            lacking = store.query(f"{prefixes}SELECT ?s {{ ?s a {kind} "
+                                  f"FILTER NOT EXISTS {{ ?s {link} ?o }} }} LIMIT 3")
+            assert [row["s"].value for row in lacking] == [], (kind, link)
+    themes = store.query(f"{prefixes}SELECT (COUNT(DISTINCT ?t) AS ?n) {{ ?s ogk:theme ?t }}")
+    assert int(next(iter(themes))["n"].value) >= 10

@@ -17,7 +17,7 @@ from typing import IO, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-from graphkit.errors import QueryTimeoutError, UsageError
+from graphkit.errors import GraphkitError, QueryError, QueryTimeoutError, UsageError
 from graphkit.formats import RdfFormat, ResultFormat
 
 __all__ = [
@@ -105,13 +105,18 @@ class QueryResult:
             raise UsageError("an ASK query has no rows; read .boolean")
         raw = self._raw
         assert not isinstance(raw, ox.QueryBoolean | bool)
-        if self._deadline is None:
-            yield from raw
-            return
-        for count, item in enumerate(raw):
-            if count % 1024 == 0:
-                self._check_deadline()
-            yield item
+        try:
+            if self._deadline is None:
+                yield from raw
+                return
+            for count, item in enumerate(raw):
+                if count % 1024 == 0:
+                    self._check_deadline()
+                yield item
+        except GraphkitError:
+            raise
+        except (OSError, RuntimeError) as error:
+            raise _evaluation_error(error) from error
 
     def rows(self) -> Iterator[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]:
         """SELECT rows as ``{variable: term}`` dicts, unbound variables left out."""
@@ -127,23 +132,33 @@ class QueryResult:
 
         SELECT/ASK take a :class:`ResultFormat`, CONSTRUCT/DESCRIBE an :class:`RdfFormat`.
         """
-        sink: IO[bytes] = _DeadlineWriter(output, self._deadline) if self._deadline else output
+        if self.kind is QueryKind.GRAPH and not isinstance(format, RdfFormat):
+            raise UsageError(f"a CONSTRUCT/DESCRIBE answer is RDF, not {format.value}")
+        if self.kind is not QueryKind.GRAPH and not isinstance(format, ResultFormat):
+            raise UsageError(f"a {self.kind.value.upper()} answer is a result set, "
+                             f"not RDF ({format.value})")
+        sink = _DeadlineWriter(output, self._deadline)
+        try:
+            self._serialize_to(sink, format)
+        except GraphkitError:
+            raise
+        except (OSError, RuntimeError) as error:
+            if sink.failed:  # the output's own error (a closed pipe...), not the query's
+                raise
+            raise _evaluation_error(error) from error
+
+    def _serialize_to(self, sink: _DeadlineWriter, format: ResultFormat | RdfFormat) -> None:
+        raw = self._raw
         if self.kind is QueryKind.GRAPH:
-            if not isinstance(format, RdfFormat):
-                raise UsageError(f"a CONSTRUCT/DESCRIBE answer is RDF, not {format.value}")
-            if isinstance(self._raw, ox.QueryTriples):
-                self._raw.serialize(sink, format.oxigraph)
+            if isinstance(raw, ox.QueryTriples):
+                raw.serialize(sink, format.oxigraph)  # type: ignore[arg-type]
             else:
                 ox.serialize(self, sink, format.oxigraph)  # type: ignore[arg-type]
             return
-        if not isinstance(format, ResultFormat):
-            raise UsageError(f"a {self.kind.value.upper()} answer is a result set, "
-                             f"not RDF ({format.value})")
-        raw = self._raw
         if isinstance(raw, bool):
             raw = _boolean_result(raw)
         assert isinstance(raw, ox.QuerySolutions | ox.QueryBoolean)
-        raw.serialize(sink, format.oxigraph)
+        raw.serialize(sink, format.oxigraph)  # type: ignore[arg-type]
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -156,20 +171,33 @@ def _boolean_result(value: bool) -> ox.QueryBoolean:
     return answer
 
 
+def _evaluation_error(error: OSError | RuntimeError) -> QueryError:
+    """pyoxigraph evaluates lazily: a query that fails on the data (a SERVICE call that
+    fails, an evaluation error) raises while its answer is read, not when it is asked."""
+    return QueryError(f"query failed: {error}")
+
+
 class _DeadlineWriter:
-    """A binary sink that stops a serialisation once its deadline has passed."""
+    """A binary sink that stops a serialisation once its deadline (if any) has passed and
+    remembers whether the sink itself failed (``failed``)."""
 
     def __init__(self, inner: IO[bytes], deadline: float | None) -> None:
         self._inner = inner
         self._deadline = deadline
+        self.failed = False
 
     def write(self, data: bytes) -> int:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise QueryTimeoutError("the query ran past its time limit and was stopped")
-        return self._inner.write(data)
+        self.failed = True  # until the write has gone through
+        written = self._inner.write(data)
+        self.failed = False
+        return written
 
     def flush(self) -> None:
+        self.failed = True
         self._inner.flush()
+        self.failed = False
 
 
 @runtime_checkable
