@@ -245,7 +245,8 @@ def _process(command: list[str], output: Path, *,
     """Run ``command`` with its output in ``output``; always stop it afterwards."""
     with open(output, "wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd,
-                                   stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+                                   stdin=subprocess.DEVNULL,
+                                   preexec_fn=die_with_parent)  # noqa: PLW1509 (one prctl call)
         try:
             yield process
         finally:

@@ -51,7 +51,7 @@ SAMPLE: dict[RdfFormat, bytes] = {
         _:seat <http://example.org/country> "FR" .
         <http://example.org/ogp> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Network> .
         <http://example.org/ogp> <http://example.org/member> <http://example.org/oecd> .
-        """).encode(),  # noqa: E501
+        """).encode(),
     RdfFormat.JSON_LD: textwrap.dedent(r"""
         {
           "@context": {"ex": "http://example.org/", "xsd": "http://www.w3.org/2001/XMLSchema#"},
@@ -111,7 +111,7 @@ DATASET: dict[RdfFormat, bytes] = {
         _:dc <http://example.org/city> "Washington" <http://example.org/graph/two> .
         <http://example.org/ogp> <http://example.org/label> "Partenariat pour un gouvernement ouvert"@fr <http://example.org/graph/three> .
         <http://example.org/ogp> <http://example.org/member> <http://example.org/oecd> <http://example.org/graph/three> .
-        """).encode(),  # noqa: E501
+        """).encode(),
 }
 TRIPLE_FORMATS = list(SAMPLE)
 DATASET_FORMATS = list(DATASET)

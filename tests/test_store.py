@@ -362,23 +362,23 @@ def test_load_into_the_default_graph(any_store: Store) -> None:
 
 
 BAD: dict[RdfFormat, tuple[bytes, int | None, int | None]] = {
-    RdfFormat.TURTLE: (b'@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n'
-                       b'ex:b ex:p "y" ;\n   ex:q ]\n', 4, 9),
+    RdfFormat.TURTLE: ((b'@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n'
+                       b'ex:b ex:p "y" ;\n   ex:q ]\n'), 4, 9),
     # a long valid head, so a streaming loader has written a lot before it fails
     RdfFormat.N_TRIPLES: (b"".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n'.encode()
                                    for i in range(3000)) + b'<http://example.org/b> "y" .\n',
                           3001, 24),
     RdfFormat.N_QUADS: (f'<{EX}a> <{EX}p> "x" <{G4}> .\n<{EX}b> <{EX}p> <{G4}> <{EX}h> '
                         f"<{EX}i> .\n".encode(), 2, 102),
-    RdfFormat.TRIG: (b"@prefix ex: <http://example.org/> .\nex:g {\n ex:a ex:p \"x\" .\n"
-                     b" ex:b ex:p .\n}\n", 4, 12),
-    RdfFormat.JSON_LD: (b'{\n  "@id": "http://example.org/a",\n  "http://example.org/p": "x",\n'
-                        b'  "http://example.org/q": [1, 2,\n}\n', 5, 1),
+    RdfFormat.TRIG: ((b"@prefix ex: <http://example.org/> .\nex:g {\n ex:a ex:p \"x\" .\n"
+                     b" ex:b ex:p .\n}\n"), 4, 12),
+    RdfFormat.JSON_LD: ((b'{\n  "@id": "http://example.org/a",\n  "http://example.org/p": "x",\n'
+                        b'  "http://example.org/q": [1, 2,\n}\n'), 5, 1),
     # pyoxigraph 0.5 gives no position for RDF/XML errors
-    RdfFormat.RDF_XML: (b'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    RdfFormat.RDF_XML: ((b'<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
                         b'22-rdf-syntax-ns#" xmlns:ex="http://example.org/">\n <rdf:Description'
                         b' rdf:about="http://example.org/a">\n  <ex:p>x</ex:q>\n'
-                        b" </rdf:Description>\n</rdf:RDF>\n", None, None),
+                        b" </rdf:Description>\n</rdf:RDF>\n"), None, None),
 }
 
 

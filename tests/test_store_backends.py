@@ -22,6 +22,7 @@ from graphkit.errors import InputError, QueryError, RemoteStoreError, StoreError
 from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import Settings
 from graphkit.stores import GraphInfo, OxigraphStore, open_store
+from graphkit.stores.base import QueryResult
 from graphkit.stores.oxigraph import JOURNAL
 from graphkit.stores.remote import HttpAuth, RemoteStore
 from tests.conftest import emptied
@@ -89,9 +90,8 @@ def test_killed_bulk_load_is_undone_at_next_open(tmp_path: Path) -> None:
         before = snapshot(store)
     big = tmp_path / "big.nt"
     with open(big, "wb") as out:
-        for block in range(80):
-            out.write("".join(f'<{EX}s{block}-{i}> <{EX}p{i % 7}> "value {block} {i}" .\n'
-                              for i in range(2500)).encode())
+        out.writelines("".join(f'<{EX}s{block}-{i}> <{EX}p{i % 7}> "value {block} {i}" .\n'
+                              for i in range(2500)).encode() for block in range(80))
     loader = subprocess.Popen([sys.executable, "-c", CRASHING_LOAD, str(path), str(big), G2],
                               cwd=PROJECT, stdout=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONPATH": str(PROJECT)})
@@ -149,6 +149,18 @@ def test_a_query_failing_as_it_is_read_raises_query_error() -> None:
         with pytest.raises(QueryError, match="^query failed: "):
             store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {FAILING_SERVICE} }}").serialize(
                 io.BytesIO(), RdfFormat.TURTLE)
+
+
+def test_an_answer_that_breaks_off_as_it_is_read_raises_query_error() -> None:
+    """A remote answer is parsed as it is read: a body broken after its first row is a
+    QueryError naming the place, not a SyntaxError out of the parser."""
+    body = (b'{"head": {"vars": ["x"]}, "results": {"bindings": ['
+            b'{"x": {"type": "uri", "value": "http://example.org/a"}}, {"x": BROKEN')
+    answer = QueryResult(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+    rows = iter(answer)
+    assert next(rows)[0] == ox.NamedNode("http://example.org/a")  # type: ignore[index]
+    with pytest.raises(QueryError, match="^the answer does not parse: .*column"):
+        next(rows)
 
 
 def test_the_outputs_own_error_passes_unchanged() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol, runtime_checkable
+from typing import IO, Protocol, Self, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -115,6 +115,8 @@ class QueryResult:
                 yield item
         except GraphkitError:
             raise
+        except SyntaxError as error:  # an answer read from a server, parsed as it is read
+            raise QueryError(f"the answer does not parse: {error}") from error
         except (OSError, RuntimeError) as error:
             raise _evaluation_error(error) from error
 
@@ -247,7 +249,7 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> Store: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  traceback: TracebackType | None) -> None: ...

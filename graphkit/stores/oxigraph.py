@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Self
 
 import pyoxigraph as ox
 
@@ -115,7 +115,7 @@ class OxigraphStore:
             self._store = None
             gc.collect()  # RocksDB releases its lock when the last reference goes
 
-    def __enter__(self) -> OxigraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

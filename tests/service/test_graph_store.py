@@ -158,12 +158,12 @@ def test_an_empty_graph_is_created_once_and_kept(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("media", "body", "rdflib_format"), [
     ("application/n-triples", BOB, "nt"),
-    ("application/ld+json", '{"@id": "http://example.org/bob", '
-                            '"http://xmlns.com/foaf/0.1/name": "Bob"}', "json-ld"),
-    ("application/rdf+xml", '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+    ("application/ld+json", ('{"@id": "http://example.org/bob", '
+                            '"http://xmlns.com/foaf/0.1/name": "Bob"}'), "json-ld"),
+    ("application/rdf+xml", ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
                             ' xmlns:foaf="http://xmlns.com/foaf/0.1/"><rdf:Description '
                             'rdf:about="http://example.org/bob"><foaf:name>Bob</foaf:name>'
-                            '</rdf:Description></rdf:RDF>', "xml")])
+                            '</rdf:Description></rdf:RDF>'), "xml")])
 def test_every_graph_format_goes_in_and_out(client: TestClient, media: str, body: str,
                                             rdflib_format: str) -> None:
     url = f"/store?graph={quote(GRAPH, safe='')}"

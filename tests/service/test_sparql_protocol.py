@@ -65,7 +65,7 @@ def test_get_form_post_and_direct_post_give_the_same_answer(client: TestClient) 
 
 
 def test_direct_post_with_charset_utf8_is_fine(client: TestClient) -> None:
-    answer = client.post("/sparql", content="ASK { ?s ?p \"one\"@en }".encode(),
+    answer = client.post("/sparql", content=b"ASK { ?s ?p \"one\"@en }",
                          headers={"Content-Type": "application/sparql-query; charset=UTF-8"})
     assert answer.status_code == 200 and answer.json()["boolean"] is True
 
