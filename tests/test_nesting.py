@@ -119,3 +119,38 @@ def test_validate_and_import_refuse_deep_json_with_exit_2(tmp_path: Path,
     assert "levels deep" in done.stderr and "Traceback" not in done.stderr
     assert f"{deep}" in done.stderr
     assert f"{deep}:1:" in done.stderr or "line 1, column" in done.stderr  # where it goes deep
+
+
+@pytest.mark.parametrize("source", ["path", "gzip", "bytes", "stream", "pipe"])
+def test_the_embedded_store_refuses_deep_json_ld_from_any_source(tmp_path: Path,
+                                                                 source: str) -> None:
+    """The library's own load refuses it too (it used to crash the process with SIGSEGV),
+    whatever it is handed, and loads nothing; a shallow document still loads."""
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text(DEEP_JSON_LD)
+    script = (
+        "import gzip, io, subprocess, sys\nfrom pathlib import Path\n"
+        "from graphkit.errors import RdfSyntaxError\nfrom graphkit.formats import RdfFormat\n"
+        "from graphkit.stores import OxigraphStore\n"
+        "kind, path = sys.argv[1], Path(sys.argv[2])\n"
+        "def source(path):\n"
+        "    if kind == 'path': return path\n"
+        "    if kind == 'gzip':\n"
+        "        zipped = path.with_suffix('.jsonld.gz')\n"
+        "        zipped.write_bytes(gzip.compress(path.read_bytes()))\n"
+        "        return zipped\n"
+        "    if kind == 'bytes': return path.read_bytes()\n"
+        "    if kind == 'stream': return io.BytesIO(path.read_bytes())\n"
+        "    return subprocess.Popen(['cat', str(path)], stdout=subprocess.PIPE).stdout\n"
+        "store = OxigraphStore()\n"
+        "try:\n"
+        "    store.load(source(path), format=RdfFormat.JSON_LD, graph='http://example.org/g')\n"
+        "except RdfSyntaxError as error:\n"
+        "    print('refused', error.line, len(store.raw))\n"
+        "shallow = path.with_name('shallow.jsonld')\n"
+        "shallow.write_text('{\"@id\": \"http://example.org/a\", \"http://example.org/p\": 1}')\n"
+        "store.load(source(shallow), format=RdfFormat.JSON_LD, graph='http://example.org/g')\n"
+        "print('loaded', len(store.raw))\n")
+    done = _python(script, source, deep)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.split() == ["refused", "1", "0", "loaded", "1"], done.stdout

@@ -32,7 +32,7 @@ from graphkit.errors import (
     position_of,
 )
 from graphkit.formats import RdfFormat, is_gzip_path
-from graphkit.nesting import check_query
+from graphkit.nesting import Nesting, check_query, check_rdf
 from graphkit.sparql_text import has_dataset_clause
 from graphkit.stores.base import (
     Capabilities,
@@ -207,6 +207,7 @@ class OxigraphStore:
     def load(self, source: LoadSource, *, format: RdfFormat, graph: str | None = None,
              base_iri: str | None = None, replace: bool = False,
              progress: Progress | None = None) -> None:
+        source = _not_too_deep(source, format)
         self._writes += 1
         target: ox.NamedNode | ox.DefaultGraph = (
             ox.NamedNode(graph) if graph else ox.DefaultGraph())
@@ -344,6 +345,36 @@ class OxigraphStore:
         triples = self.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
                                  use_default_graph_as_union=True)
         triples.serialize(output, format.oxigraph)  # type: ignore[union-attr]
+
+
+def _not_too_deep(source: LoadSource, format: RdfFormat) -> LoadSource:
+    """``source``, once JSON-LD or RDF/XML has been found to nest no deeper than pyoxigraph's
+    parsers survive (:mod:`graphkit.nesting`; deeper kills the process). A stream is read
+    back from where it was; one that cannot seek is read into memory (these formats are
+    parsed whole anyway). Raises :class:`RdfSyntaxError` naming the line and column."""
+    if Nesting.of(format) is None:
+        return source
+    if isinstance(source, bytes):
+        check_rdf(source, format, name="<bytes>")
+        return source
+    if isinstance(source, Path):
+        if source.is_file():  # a missing file is said by the load itself
+            opener = gzip.open if is_gzip_path(source) else open
+            try:
+                with opener(source, "rb") as stream:
+                    check_rdf(stream, format, name=str(source))
+            except OSError as error:  # unreadable, or a corrupt gzip stream
+                raise InputError(f"{source}: cannot read: {error}") from error
+        return source
+    name = str(getattr(source, "name", "<stream>"))
+    if source.seekable():
+        start = source.tell()
+        check_rdf(source, format, name=name)
+        source.seek(start)
+        return source
+    whole = source.read()
+    check_rdf(whole, format, name=name)
+    return whole
 
 
 @contextlib.contextmanager
