@@ -18,7 +18,7 @@ import pyoxigraph as ox
 
 from graphkit.errors import InputError
 from graphkit.formats import RdfFormat, is_gzip_path
-from graphkit.nesting import Nesting, check_rdf
+from graphkit.nesting import check_file
 from graphkit.settings import Settings
 from graphkit.stores.base import Store
 from graphkit.stores.oxigraph import _rdf_syntax_error
@@ -73,14 +73,7 @@ def load_files(store: Store, paths: Sequence[Path], *, graph: str | None = None,
 def check_nesting(path: Path, format: RdfFormat) -> None:
     """Raise :class:`RdfSyntaxError` (file, line, column) if ``path`` nests deeper than
     graphkit parses; only JSON-LD and RDF/XML are read (:mod:`graphkit.nesting`)."""
-    if Nesting.of(format) is None:
-        return
-    opener = gzip.open if is_gzip_path(path) else open
-    try:
-        with opener(path, "rb") as stream:
-            check_rdf(stream, format, name=str(path))
-    except OSError as error:  # unreadable, or a corrupt gzip stream
-        raise InputError(f"{path}: cannot read: {error}") from error
+    check_file(path, format)
 
 
 class _progress_bar:

@@ -27,15 +27,17 @@ which can only over-count; the limits leave room for that. The service's
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Protocol
 
-from graphkit.errors import QuerySyntaxError, RdfSyntaxError
-from graphkit.formats import RdfFormat
+from graphkit.errors import InputError, QuerySyntaxError, RdfSyntaxError
+from graphkit.formats import RdfFormat, is_gzip_path
 
 __all__ = [
     "JSON_LIMIT",
@@ -44,6 +46,7 @@ __all__ = [
     "Nesting",
     "Readable",
     "TooDeep",
+    "check_file",
     "check_query",
     "check_rdf",
     "nesting_depth",
@@ -237,3 +240,21 @@ def check_rdf(source: bytes | Readable, format: RdfFormat, *, name: str) -> None
     if found is not None:
         raise RdfSyntaxError(found.message(), file=name, line=found.line,
                              column=found.column)
+
+
+def check_file(path: Path, format: RdfFormat) -> None:
+    """:func:`check_rdf` on the file at ``path`` (gzip-compressed when its name says so);
+    only JSON-LD and RDF/XML are read.
+
+    Raises:
+        RdfSyntaxError: naming the file, line and column where it goes too deep.
+        InputError: the file cannot be read (or is a corrupt gzip stream).
+    """
+    if Nesting.of(format) is None:
+        return
+    opener = gzip.open if is_gzip_path(path) else open
+    try:
+        with opener(path, "rb") as stream:
+            check_rdf(stream, format, name=str(path))
+    except OSError as error:  # unreadable, or a corrupt gzip stream
+        raise InputError(f"{path}: cannot read: {error}") from error

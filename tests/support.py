@@ -7,10 +7,14 @@ left out.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -54,3 +58,17 @@ def long_run() -> bool:
 def scaled(long: int, short: int) -> int:
     """``long`` in a long run, else ``short``."""
     return long if long_run() else short
+
+
+def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, *,
+                 timeout: float = 120.0) -> None:
+    """Wait until ``graphkit serve`` at ``base`` answers ``/health`` with 200; fail with
+    the tail of its ``log`` if it exits or does not come up within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"graphkit serve did not come up (exit {process.poll()}):\n"
+                         f"{log.read_text(errors='replace')[-3000:]}")

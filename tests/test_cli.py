@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import io
@@ -10,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -22,7 +20,7 @@ from rdflib.compare import isomorphic
 from graphkit.cli import main
 from tests.conftest import emptied
 from tests.servers import Server
-from tests.support import PROJECT, free_port, need
+from tests.support import PROJECT, free_port, need, wait_healthy
 
 DATA = Path(__file__).parent / "data"
 
@@ -360,17 +358,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=30)
 
 
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"graphkit serve did not come up (exit {process.poll()}):\n"
-                         f"{log.read_text(errors='replace')[-3000:]}")
-
-
 def test_serve_sync_loads_the_project_then_only_what_changed(tmp_path: Path) -> None:
     """What `make run` does: load ontology/, shapes/ and data/ into the on-disk store, serve
     a page saying what is there, /health and /sparql; the next start reloads nothing."""
@@ -380,7 +367,7 @@ def test_serve_sync_loads_the_project_then_only_what_changed(tmp_path: Path) -> 
         base = f"http://127.0.0.1:{port}"
         process = _serve(store, port, log)
         try:
-            _wait_healthy(base, process, log)
+            wait_healthy(base, process, log)
             health = httpx.get(f"{base}/health", timeout=30).json()
             assert health["status"] == "ok" and health["has_data"] is True
             home = httpx.get(f"{base}/", timeout=30)

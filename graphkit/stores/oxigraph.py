@@ -32,7 +32,7 @@ from graphkit.errors import (
     position_of,
 )
 from graphkit.formats import RdfFormat, is_gzip_path
-from graphkit.nesting import Nesting, check_query, check_rdf
+from graphkit.nesting import Nesting, check_file, check_query, check_rdf
 from graphkit.sparql_text import has_dataset_clause
 from graphkit.stores.base import (
     Capabilities,
@@ -359,12 +359,7 @@ def _not_too_deep(source: LoadSource, format: RdfFormat) -> LoadSource:
         return source
     if isinstance(source, Path):
         if source.is_file():  # a missing file is said by the load itself
-            opener = gzip.open if is_gzip_path(source) else open
-            try:
-                with opener(source, "rb") as stream:
-                    check_rdf(stream, format, name=str(source))
-            except OSError as error:  # unreadable, or a corrupt gzip stream
-                raise InputError(f"{source}: cannot read: {error}") from error
+            check_file(source, format)
         return source
     name = str(getattr(source, "name", "<stream>"))
     if source.seekable():

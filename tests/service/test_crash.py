@@ -25,7 +25,7 @@ from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore
 from graphkit.stores.oxigraph import JOURNAL, STAGING_PREFIX
 from graphkit.synth import write_synthetic
-from tests.support import PROJECT, free_port
+from tests.support import PROJECT, free_port, wait_healthy
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -61,7 +61,7 @@ def server(store: Path, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes
             stdin=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process, log)
+        wait_healthy(base, process, log, timeout=STARTUP)
         yield base, process
     finally:
         kill_session(process)
@@ -72,19 +72,6 @@ def kill_session(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
-
-
-def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"the service did not come up (exit {process.poll()}):\n"
-                         f"{log.read_text(errors='replace')[-3000:]}")
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
