@@ -54,7 +54,10 @@ def dry_run(target: str, tmp_path: Path) -> list[str]:
     make = shutil.which("make")
     need(make, "make is not installed")
     assert make is not None
-    done = subprocess.run([make, "-n", target, f"VENV={tmp_path / 'fresh-venv'}"], cwd=PROJECT,
+    # as a top-level make would (under `make test` a nested make prints the directories)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    done = subprocess.run([make, "-n", "--no-print-directory", target,
+                           f"VENV={tmp_path / 'fresh-venv'}"], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
