@@ -264,7 +264,7 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
                     f"measurement). The compiled engine validates {big['triples']:,} triples "
                     f"in {statistics.median(big['seconds']):.1f} s "  # type: ignore[arg-type]
                     f"with a peak of {big['peak_mib']:,.0f} MiB (loading included).")
-    body.append(_contribution(incremental))
+    body.append(_contribution_paragraph(incremental))
     command = (f"python -m bench.validation --small {args.small} --large {args.large} "
                f"--repeat {args.repeat} --pyshacl-repeat {args.pyshacl_repeat}"
                + (" --no-contribution" if args.no_contribution else "")
@@ -279,7 +279,7 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
     write_section(name, title, command, "\n".join(body))
 
 
-def _contribution(incremental: dict[str, object] | None) -> str:
+def _contribution_paragraph(incremental: dict[str, object] | None) -> str:
     """The paragraph about validating a contribution incrementally."""
     if incremental is None:
         return ("\nThe contribution was not measured in this run (`--no-contribution`): "
