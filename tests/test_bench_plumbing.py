@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -164,3 +166,29 @@ def test_rows_are_counted_alike_for_every_peer(body: bytes, accept: str, rows: i
     from bench.mix import rows_in
 
     assert rows_in(body, accept) == rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("module", "argv", "says"), [
+    ("bench.validation", ["--large", "30", "--small", "10", "--repeat", "1"],
+     "**Contribution of "),
+    ("bench.validation", ["--large", "30", "--small", "10", "--repeat", "1",
+                          "--no-contribution"],
+     "The contribution was not measured in this run (`--no-contribution`)"),
+    ("bench.load_export", ["--orgs", "30", "--repeat", "1", "--no-cli", "--no-memory"],
+     "| graphkit load (library), on disk |"),
+], ids=["validation", "validation-without-contribution", "load-export-on-disk-only"])
+def test_the_steps_the_suite_runs_at_5m_write_their_sections(
+        out: Path, module: str, argv: list[str], says: str) -> None:
+    """The variants the full plan runs only at ≈5 M (after 30 minutes of the suite), run
+    end to end at a tiny size: a broken one would otherwise be found by `make bench` alone."""
+    done = subprocess.run([sys.executable, "-m", module, *argv], cwd=common.PROJECT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    name = "40-validation" if module == "bench.validation" else "10-load-export"
+    section = (out / "results" / f"{name}.md").read_text()
+    assert says in section
+    command = next(line for line in section.splitlines() if line.startswith("Command: "))
+    assert all(f" {flag}" in command for flag in argv if flag.startswith("--"))
+    if "--no-memory" in argv:
+        assert "in memory" not in section
