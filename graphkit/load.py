@@ -23,7 +23,7 @@ from graphkit.settings import Settings
 from graphkit.stores.base import Store
 from graphkit.stores.oxigraph import _rdf_syntax_error
 
-__all__ = ["SyncReport", "check_nesting", "check_syntax", "load_files", "project_graphs",
+__all__ = ["SyncReport", "check_syntax", "load_files", "project_graphs",
            "sync_project"]
 
 SPDX = "http://spdx.org/rdf/terms#"
@@ -34,7 +34,7 @@ PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 def check_syntax(path: Path, format: RdfFormat) -> None:
     """Parse ``path`` completely, raising :class:`RdfSyntaxError` at the first error (or
     where JSON-LD or RDF/XML nests deeper than the parser can go, :mod:`graphkit.nesting`)."""
-    check_nesting(path, format)
+    check_file(path, format)
     opener = gzip.open if is_gzip_path(path) else open
     with opener(path, "rb") as stream:
         try:
@@ -60,20 +60,12 @@ def load_files(store: Store, paths: Sequence[Path], *, graph: str | None = None,
         if not path.is_file():
             raise InputError(f"{path}: no such file")
         formats.append(format or RdfFormat.from_path(path))
-    for path, fmt in zip(paths, formats, strict=True):
-        if len(paths) > 1:
+    if len(paths) > 1:  # (a single file: the store's load refuses a crashing nesting itself)
+        for path, fmt in zip(paths, formats, strict=True):
             check_syntax(path, fmt)
-        else:  # the store parses it; first make sure its parser will not crash the process
-            check_nesting(path, fmt)
     for path, fmt in zip(paths, formats, strict=True):
         with _progress_bar(path, show_progress) as progress:
             store.load(path, format=fmt, graph=graph, replace=replace, progress=progress)
-
-
-def check_nesting(path: Path, format: RdfFormat) -> None:
-    """Raise :class:`RdfSyntaxError` (file, line, column) if ``path`` nests deeper than
-    graphkit parses; only JSON-LD and RDF/XML are read (:mod:`graphkit.nesting`)."""
-    check_file(path, format)
 
 
 class _progress_bar:

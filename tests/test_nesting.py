@@ -154,3 +154,22 @@ def test_the_embedded_store_refuses_deep_json_ld_from_any_source(tmp_path: Path,
     done = _python(script, source, deep)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.split() == ["refused", "1", "0", "loaded", "1"], done.stdout
+
+
+def test_the_remote_store_refuses_deep_json_ld_before_it_parses(tmp_path: Path) -> None:
+    """RemoteStore parses a file locally before it sends it: the same refusal, and no
+    request made (the endpoint here answers nothing)."""
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text(DEEP_JSON_LD)
+    script = (
+        "import sys\nfrom pathlib import Path\n"
+        "from graphkit.errors import RdfSyntaxError\nfrom graphkit.formats import RdfFormat\n"
+        "from graphkit.stores.remote import RemoteStore\n"
+        "store = RemoteStore('http://127.0.0.1:9/sparql', timeout=2)\n"
+        "try:\n"
+        "    store.load(Path(sys.argv[1]), format=RdfFormat.JSON_LD, graph='http://example.org/g')\n"
+        "except RdfSyntaxError as error:\n"
+        "    print('refused', error.file, error.line)\n")
+    done = _python(script, deep)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.split() == ["refused", str(deep), "1"], done.stdout

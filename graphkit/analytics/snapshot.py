@@ -282,14 +282,14 @@ class _Reader:
     is read in pages of at most ``page_size`` rows and sorted
     (:func:`~graphkit.analytics.remote_read.paged_rows`)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, page_size: int | None = DEFAULT_PAGE_SIZE) -> None:
         from graphkit.stores.oxigraph import OxigraphStore
 
         self.store = store
         embedded = isinstance(store, OxigraphStore)
         self.raw = store.raw if embedded else None
         self.paged = not embedded  # the embedded store has no row cap: its SPARQL order
-        self.page_size: int | None = DEFAULT_PAGE_SIZE
+        self.page_size = page_size
 
     def _remote(self, query: str,
                 predicates: list[str] | None = None) -> Iterator[tuple[str, ...]]:
@@ -363,8 +363,7 @@ def fetch(store: Store, *, base_iri: str,
     ``page_size`` rows (``None``: in one request each) and its rows sorted, so the
     snapshot is the same however it was paged (:mod:`graphkit.analytics.remote_read`).
     """
-    reader = _Reader(store)
-    reader.page_size = page_size
+    reader = _Reader(store, page_size)
     entity = base_iri + "id/"
     source_graph = base_iri + "graph/source/"
     attrs: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))

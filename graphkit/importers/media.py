@@ -19,6 +19,7 @@ import codecs
 
 import pyoxigraph as ox
 
+from graphkit.blank_nodes import FreshBlankNodes
 from graphkit.errors import (
     ConversionError,
     InputError,
@@ -31,7 +32,6 @@ from graphkit.formats import RdfFormat
 __all__ = ["CSV_MEDIA_TYPES", "UnsupportedMediaType", "read_upload", "supported_media_types"]
 
 CSV_MEDIA_TYPES = ("text/csv", "application/csv")
-_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 class UnsupportedMediaType(InputError):
@@ -73,15 +73,9 @@ def read_upload(body: bytes, media_type: str, *, charset: str | None = None,
     data = body
     if charset and codecs.lookup(_codec(charset, name)).name != "utf-8":
         data = _decoded(body, charset, name).encode("utf-8")
-    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
-
-    def renamed(term: _Term) -> _Term:
-        # labels such as _:b0 stay apart from the same labels in other contributions
-        return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) \
-            else term
-
+    apart = FreshBlankNodes()  # labels such as _:b0 stay apart from other contributions'
     try:
-        return [ox.Triple(renamed(q.subject), q.predicate, renamed(q.object))
+        return [apart.triple(q)
                 for q in ox.parse(data, format=format.oxigraph, base_iri=base_iri)]
     except SyntaxError as error:
         line, column = position_of(error)

@@ -61,6 +61,7 @@ from graphkit.errors import (
     UsageError,
 )
 from graphkit.formats import RdfFormat, ResultFormat
+from graphkit.nesting import check_rdf
 from graphkit.settings import DEFAULT_REMOTE_SYSTEM_GRAPHS
 from graphkit.stores.base import (
     Capabilities,
@@ -98,6 +99,7 @@ if TYPE_CHECKING:
     from graphkit.settings import Settings
 
 __all__ = ["HttpAuth", "RemoteStore"]
+
 
 class RemoteStore:
     """A SPARQL 1.1 server as a :class:`~graphkit.stores.base.Store`.
@@ -389,6 +391,7 @@ class RemoteStore:
             raise UsageError("replace needs a triples format (Turtle, N-Triples, JSON-LD, "
                              "RDF/XML); TriG and N-Quads name their own graphs")
         data, name = _read(source, progress)
+        check_rdf(data, format, name=name)  # parsed here: refuse a nesting that would crash
         try:  # a triples format naming graphs (JSON-LD can) fails rather than lose them
             quads = list(ox.parse(data, format=format.oxigraph, base_iri=base_iri,
                                   without_named_graphs=not format.supports_datasets))

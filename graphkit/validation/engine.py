@@ -26,13 +26,14 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from graphkit.blank_nodes import FreshBlankNodes
 from graphkit.errors import QueryError, UsageError
 from graphkit.validation.compile import RDFS, Check, CompiledShapes, compile_shapes
 from graphkit.validation.report import Finding, Report
 from graphkit.validation.shapes import Shapes
 
-__all__ = ["Context", "own_blank_nodes", "own_context", "run_check", "touched_context", "validate_contribution",
-           "validate_store", "validate_with_sparql"]
+__all__ = ["Context", "own_blank_nodes", "own_context", "run_check", "touched_context",
+           "validate_contribution", "validate_store", "validate_with_sparql"]
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
@@ -255,15 +256,9 @@ def own_blank_nodes(contribution: Sequence[ox.Triple],
     the store's nodes that happen to carry the same labels: ``contribution`` with each of
     them renamed to a fresh node for reading the store, and the way back (fresh →
     original)."""
-    fresh: dict[object, ox.BlankNode] = {}
-
-    def own(term: object) -> object:
-        return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) \
-            else term
-
-    renamed = [ox.Triple(own(t.subject), t.predicate, own(t.object))  # type: ignore[arg-type]
-               for t in contribution]
-    return renamed, {new: old for old, new in fresh.items()}
+    apart = FreshBlankNodes()
+    renamed = [apart.triple(t) for t in contribution]
+    return renamed, {new: old for old, new in apart.fresh.items()}
 
 
 def own_context(focus: set[object], read: set[ox.Triple], back: dict[object, object]) -> Context:

@@ -34,6 +34,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from graphkit.blank_nodes import FreshBlankNodes
 from graphkit.errors import GraphkitError, position_of
 from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
@@ -282,19 +283,11 @@ def _as_ntriples(parts: list[tuple[str, RdfFormat, bytes]], base_iri: str) -> by
     """RDF documents as one N-Triples document, the blank nodes of each kept apart."""
     triples: list[ox.Triple] = []
     for name, format, payload in parts:
-        fresh: dict[ox.BlankNode, ox.BlankNode] = {}
-
-        def renamed(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
-                    fresh: dict[ox.BlankNode, ox.BlankNode] = fresh
-                    ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
-            if isinstance(term, ox.BlankNode):
-                return fresh.setdefault(term, ox.BlankNode())
-            return term
-
+        apart = FreshBlankNodes()
         try:
-            for quad in ox.parse(payload, format=format.oxigraph, base_iri=base_iri):
-                triples.append(ox.Triple(renamed(quad.subject), quad.predicate,
-                                         renamed(quad.object)))
+            triples.extend(apart.triple(quad)
+                           for quad in ox.parse(payload, format=format.oxigraph,
+                                                base_iri=base_iri))
         except SyntaxError as error:
             line, column = position_of(error)
             where = f" at line {line}, column {column}" if line else ""

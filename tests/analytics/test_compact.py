@@ -41,8 +41,8 @@ def synthetic_store(tmp_path: Path, *, orgs: int = 300, quads: bool = False) -> 
 class _BySparql(snapshot._Reader):
     """The reader with the index shortcut off: every row by SPARQL."""
 
-    def __init__(self, store: OxigraphStore) -> None:
-        super().__init__(store)
+    def __init__(self, store: OxigraphStore, page_size: int | None = None) -> None:
+        super().__init__(store, page_size)
         self.raw = None
 
 
