@@ -6,7 +6,8 @@
 
 ``--no-cli`` leaves out the two CLI-process rows (at ≈5 M triples, to save time: at ≈1 M
 they show what starting a process adds); ``--no-memory`` the two loads into in-memory
-stores (the suite at ≈5 M triples, where the on-disk store is what is served). The figures also go to the section's JSON.
+stores (the suite at ≈5 M triples, where the on-disk store is what is served). The
+figures also go to the section's JSON.
 
 Run: ``python -m bench.load_export [--orgs 40000] [--repeat 5] [--no-cli] [--no-memory]``
 """
