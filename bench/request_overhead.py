@@ -1,21 +1,24 @@
 """The fixed cost of one ``/sparql`` request, and where it goes (issue 5, "Speed").
 
-A point lookup takes the engine a fraction of a millisecond, so over HTTP it is all fixed
-cost: the HTTP exchange, the middlewares and routing, handing the query to a worker process
-and its answer back. For a few lookups of ``graphkit synth --orgs N``, one client, each
-request timed alone and the variants interleaved (so that the machine's noise hits all
-alike), median and 95th percentile of:
+The lookups of the query mix (:mod:`bench.mix`) take the engine a fraction of a millisecond,
+so over HTTP they are mostly fixed cost: the HTTP exchange, the middlewares and routing,
+handing the query to a worker process and its answer back. For those queries on
+``graphkit synth --orgs N``, one client, each request timed alone and the variants
+interleaved (so that the machine's noise hits all alike), median and 95th percentile of:
 
 - **in-process**: pyoxigraph in this process on an on-disk store of the same file, query
   plus serialisation to the format the server sends (what the 1.5× target compares with);
 - **worker**: the same job through the app's worker pool (``executor.open_async``, as the
-  endpoint calls it): pickling, the socket to the worker, the worker's query, the frames back;
+  endpoint calls it): the job to the worker, the worker's query, the frames back;
 - **app**: the ASGI app called directly (no HTTP): middlewares, routing, negotiation, worker;
-- **HTTP**: ``graphkit serve`` (uvicorn) over its own copy of the store, with httpx;
-- **HTTP floor**: the same uvicorn and httpx serving a two-line ASGI app: the least any
-  Python endpoint answering over HTTP here pays.
+- **HTTP**: ``graphkit serve`` (uvicorn) over its own copy of the store, with httpx and with
+  the leanest client (:class:`bench.mix.KeepAlive`, ``http.client``);
+- **Oxigraph server**: Oxigraph's own server (Rust, the same engine) over the same file, with
+  the lean client: what an endpoint without Python pays;
+- **HTTP floor**: the same uvicorn serving a two-line ASGI app, with either client: the least
+  any Python endpoint answering over HTTP here pays.
 
-Run: ``python -m bench.request_overhead [--orgs 4000] [--requests 300]`` (< 2 minutes).
+Run: ``python -m bench.request_overhead [--orgs 40000] [--requests 300]`` (2–3 minutes).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ from bench.common import (
     triples_in,
     write_section,
 )
+from bench.mix import MIX, KeepAlive
+from bench.peers import Unavailable, start_oxigraph
 from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore, QueryKind
@@ -60,18 +65,12 @@ from service.observability import ACCESS_LOG
 SECTION = "21-request-overhead"
 BIN = Path(sys.executable).parent
 JSON = "application/sparql-results+json"
-NT = "application/n-triples"
-ORG = "<https://w3id.org/ogkg/id/org/synthetic-org-17>"
-ORG_TYPE = "<http://www.w3.org/ns/org#classification>"
-MEMBER = "<http://www.w3.org/ns/org#member>"
-#: name -> (Accept, query): lookups whose engine time is well under the fixed cost
+#: name -> (Accept, query): the queries of the mix whose engine time is well under the fixed
+#: cost of a request
 LOOKUPS: dict[str, tuple[str, str]] = {
-    "point lookup": (JSON, f"SELECT ?p ?o WHERE {{ {ORG} ?p ?o }}"),
-    "ask": (JSON, f"ASK {{ {ORG} {ORG_TYPE} ?kind }}"),
-    "one-hop path": (JSON, (f"SELECT ?body WHERE {{ {ORG} ^{MEMBER}/"
-                           "<http://www.w3.org/ns/org#organization> ?body }")),
-    "describe": (NT, f"CONSTRUCT {{ {ORG} ?p ?o }} WHERE {{ {ORG} ?p ?o }}"),
-}
+    name: (MIX[name][1], MIX[name][2])
+    for name in ("point lookup", "ask", "networks of an organisation",
+                 "agenda of hosted meetings", "describe with memberships")}
 STARTUP = 120.0
 
 
@@ -125,7 +124,7 @@ def serving(command: list[str], url: str, log: Path,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.request_overhead",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orgs", type=int, default=4000)
+    parser.add_argument("--orgs", type=int, default=40000)
     parser.add_argument("--requests", type=int, default=300,
                         help="timed requests per query and variant")
     args = parser.parse_args(argv)
@@ -140,11 +139,11 @@ def main(argv: list[str] | None = None) -> None:
             subprocess.run([str(BIN / "graphkit"), "load", str(source), "--store",
                             str(scratch / name)], check=True, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
-        rows = measure(args, scratch)
+        rows, absent = measure(args, source, scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     body = report(rows, args, triples_in(source), load, os.getloadavg()[0],
-                  time.perf_counter() - started)
+                  time.perf_counter() - started, absent)
     write_section(SECTION, "SPARQL endpoint: the fixed cost of a request (issue 5)",
                   " ".join(["python -m bench.request_overhead", *(argv or [])]) or
                   "python -m bench.request_overhead", body, sized=False)
@@ -154,22 +153,35 @@ def main(argv: list[str] | None = None) -> None:
 Row = dict[str, list[float]]
 
 
-def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Row]:
+def measure(args: argparse.Namespace, source: Path,
+            scratch: Path) -> tuple[dict[str, Row], str | None]:
+    """The timings, and why Oxigraph's server is absent (``None`` when it took part)."""
     port, floor = free_port(), free_port()
     served = [str(BIN / "graphkit"), "serve", "--store", str(scratch / "served"),
               "--host", "127.0.0.1", "--port", str(port)]
     floor_command = [sys.executable, "-m", "uvicorn", "bench.request_overhead:floor_app",
                      "--host", "127.0.0.1", "--port", str(floor), "--log-level", "warning",
                      "--no-access-log"]
-    with serving(served, f"http://127.0.0.1:{port}/sparql", scratch / "served.log",
-                 {"GRAPHKIT_QUERY_WORKERS": "2"}) as url, \
-            serving(floor_command, f"http://127.0.0.1:{floor}/", scratch / "floor.log") \
-            as floor_url, httpx.Client(timeout=30) as client:
-        return asyncio_bench(args, scratch / "local", url, floor_url, client)
+    with contextlib.ExitStack() as stack:
+        urls = {
+            "ours": stack.enter_context(serving(served, f"http://127.0.0.1:{port}/sparql",
+                                                scratch / "served.log",
+                                                {"GRAPHKIT_QUERY_WORKERS": "2"})),
+            "floor": stack.enter_context(serving(floor_command, f"http://127.0.0.1:{floor}/",
+                                                 scratch / "floor.log")),
+        }
+        absent = None
+        try:
+            urls["oxigraph"] = stack.enter_context(start_oxigraph(source, scratch)).url
+        except Unavailable as reason:
+            absent = str(reason)
+        client = stack.enter_context(httpx.Client(timeout=30))
+        lean = stack.enter_context(KeepAlive(timeout=30))
+        return asyncio_bench(args, scratch / "local", urls, client, lean), absent
 
 
-def asyncio_bench(args: argparse.Namespace, local: Path, url: str, floor_url: str,
-                  client: httpx.Client) -> dict[str, Row]:
+def asyncio_bench(args: argparse.Namespace, local: Path, urls: dict[str, str],
+                  client: httpx.Client, lean: KeepAlive) -> dict[str, Row]:
     """The in-process variants need the app's lifespan (its worker pool) in an event loop;
     the loop runs only while a variant calls into it."""
     store = OxigraphStore(local)
@@ -194,9 +206,14 @@ def asyncio_bench(args: argparse.Namespace, local: Path, url: str, floor_url: st
                 "worker": lambda j=job: loop.run_until_complete(_worker(executor, j)),
                 "app": lambda a=accept, q=query: loop.run_until_complete(
                     _asgi(app, a, q)),
-                "HTTP": lambda a=accept, q=query: _get(client, url, a, q),
-                "HTTP floor": lambda: _get(client, floor_url, JSON, "ASK {}"),
+                "HTTP": lambda a=accept, q=query: _get(client, urls["ours"], a, q),
+                "HTTP lean": lambda a=accept, q=query: lean.ask(urls["ours"], a, q),
+                "HTTP floor": lambda: _get(client, urls["floor"], JSON, "ASK {}"),
+                "HTTP floor lean": lambda: lean.ask(urls["floor"], JSON, "ASK {}"),
             }
+            if "oxigraph" in urls:
+                variants["Oxigraph lean"] = (
+                    lambda a=accept, q=query: lean.ask(urls["oxigraph"], a, q))
             for run in variants.values():  # warm up every path (and check it answers)
                 for _ in range(10):
                     run()
@@ -254,39 +271,54 @@ def _get(client: httpx.Client, url: str, accept: str, query: str) -> bytes:
 
 
 def report(rows: dict[str, Row], args: argparse.Namespace, triples: int, load_before: float,
-           load_after: float, elapsed: float) -> str:
+           load_after: float, elapsed: float, absent: str | None) -> str:
     def ms(values: list[float]) -> float:
         return statistics.median(values) * 1000
 
     def p95(values: list[float]) -> float:
         return sorted(values)[int(len(values) * 0.95) - 1] * 1000
 
+    def times(value: float, local: float) -> str:
+        return f"{value / local:.1f}×" if local else "–"
+
     main_rows, parts = [], []
     for name, row in rows.items():
-        local, http = ms(row["in-process"]), ms(row["HTTP"])
-        main_rows.append([name, f"{local:.2f}", f"{p95(row['in-process']):.2f}",
-                          f"{http:.2f}", f"{p95(row['HTTP']):.2f}", f"{http - local:.2f}",
-                          f"{http / local:.1f}" if local else "–"])
-        worker, app = ms(row["worker"]), ms(row["app"])
+        local, lean = ms(row["in-process"]), ms(row["HTTP lean"])
+        floor = ms(row["HTTP floor lean"])
+        oxigraph = ms(row["Oxigraph lean"]) if "Oxigraph lean" in row else None
+        main_rows.append([
+            name, f"{local:.2f}", f"{ms(row['HTTP']):.2f}", f"{lean:.2f}",
+            f"{p95(row['HTTP lean']):.2f}",
+            f"{oxigraph:.2f}" if oxigraph is not None else "–", f"{floor:.2f}",
+            times(lean, local), times(oxigraph, local) if oxigraph is not None else "–",
+            times(local + floor, local)])
+        worker, app, http = ms(row["worker"]), ms(row["app"]), ms(row["HTTP"])
         parts.append([name, f"{local:.2f}", f"{worker - local:.2f}", f"{app - worker:.2f}",
-                      f"{http - app:.2f}", f"{ms(row['HTTP floor']):.2f}"])
+                      f"{http - app:.2f}", f"{ms(row['HTTP floor']):.2f}",
+                      f"{lean - app:.2f}", f"{floor:.2f}"])
+    oxigraph_note = ("" if absent is None else
+                     f" Oxigraph's server did not take part: {absent}.")
     return "\n\n".join([
         (f"{triples:,} triples (`graphkit synth --orgs {args.orgs}`); `graphkit serve` over an "
-        "on-disk store with 2 query worker processes; one httpx client; "
-        f"{args.requests} requests per query and variant, the variants interleaved."),
-        ("**Per query**, ms (in-process: pyoxigraph query plus serialisation in the "
-        "benchmark's process on an on-disk store of the same file):"),
-        table(["query", "in-process median", "in-process p95", "HTTP median", "HTTP p95",
-               "overhead (HTTP − in-process)", "HTTP ÷ in-process"], main_rows),
+         "on-disk store with 2 query worker processes; one client at a time, httpx or the "
+         "lean one (`http.client`, one keep-alive connection, `bench.mix.KeepAlive`); "
+         f"{args.requests} requests per query and variant, the variants interleaved."
+         + oxigraph_note),
+        ("**Per query**, median ms (in-process: pyoxigraph query plus serialisation in the "
+         "benchmark's process on an on-disk store of the same file; the HTTP floor answers a "
+         "constant, so it is the least any Python endpoint pays on top of the engine):"),
+        table(["query", "in-process", "ours, httpx", "ours, lean client", "ours p95",
+               "Oxigraph server (Rust), lean", "HTTP floor, lean",
+               "ours ÷ in-process", "Oxigraph server ÷ in-process",
+               "(in-process + floor) ÷ in-process"], main_rows),
         ("**Where the overhead goes**, medians in ms: the worker hand-over (job to a worker "
-        "process and the answer back, less the query), the app (middlewares, routing, "
-        "negotiation, the response; ASGI called directly), and HTTP (uvicorn and httpx: "
-        "parsing, the socket, the client). The HTTP floor is a two-line ASGI app on the "
-        "same uvicorn with the same client: no Python endpoint here answers faster."),
-        table(["query", "engine (in-process)", "worker hand-over", "app", "HTTP",
-               "HTTP floor"], parts),
+         "process and the answer back, less the query), the app (middlewares, routing, "
+         "negotiation, the response; ASGI called directly), and HTTP (uvicorn and the client: "
+         "parsing, the socket), with httpx and with the lean client, beside the floor of each."),
+        table(["query", "engine (in-process)", "worker hand-over", "app", "HTTP, httpx",
+               "HTTP floor, httpx", "HTTP, lean", "HTTP floor, lean"], parts),
         (f"Machine load (1-minute average, other work on the shared machine included): "
-        f"{load_before:.1f} at the start, {load_after:.1f} at the end; {elapsed:.0f} s in all."),
+         f"{load_before:.1f} at the start, {load_after:.1f} at the end; {elapsed:.0f} s in all."),
     ])
 
 

@@ -88,7 +88,7 @@ def full_plan() -> Plan:
         Step("bench.linked_data", ["--orgs", str(small), "--repeat", "2", "--pages", "5"],
              210),  # 150 s on a quiet machine: dumps of ≈1 M triples in four formats
         Step("bench.contributions", ["--orgs", "4000", "--repeat", "3"], 120),
-        Step("bench.request_overhead", [], 120),
+        Step("bench.request_overhead", [], 150),  # ≈1 M triples: 70 s on a quiet machine
         Step("bench.load_test", ["--orgs", "4000", "--seconds", "60"], 240),
         Step("bench.fuzz", ["--examples", "100"], 150),
         # ≈5 M last, the peers first: what does not fit the overall budget is cut, reported
