@@ -24,10 +24,13 @@ class _Echo(BaseHTTPRequestHandler):
     ``/once`` closes the connection after its answer. Counts the connections it saw."""
 
     protocol_version = "HTTP/1.1"
-    connections: ClassVar[set[int]] = set()
+    connections: ClassVar[list[int]] = []  # one entry per connection accepted
+
+    def setup(self) -> None:
+        super().setup()
+        type(self).connections.append(1)
 
     def do_GET(self) -> None:
-        type(self).connections.add(id(self.connection))
         parts = urlsplit(self.path)
         if parts.path == "/gone":
             self._answer(404, b"no such thing")
@@ -51,7 +54,7 @@ class _Echo(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def echo() -> Iterator[str]:
-    _Echo.connections = set()
+    _Echo.connections = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
