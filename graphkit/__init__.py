@@ -4,6 +4,7 @@ analytics. It never imports the ``service`` package."""
 from __future__ import annotations
 
 from graphkit.errors import (
+    AnswerCutError,
     ConformanceError,
     ForbiddenQueryError,
     GraphkitError,
@@ -31,6 +32,7 @@ from graphkit.stores import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnswerCutError",
     "ConformanceError",
     "ForbiddenQueryError",
     "GraphInfo",

@@ -15,6 +15,8 @@ built-in exception a caller would catch without knowing graphkit::
     │   └── ForbiddenQueryError(PermissionError)  e.g. SERVICE to a host not allowed
     ├── StoreError(OSError)               the store could not be opened, read or written
     │   └── RemoteStoreError              the remote server answered with an error
+    │       └── AnswerCutError            it cut the answer at its row cap (Virtuoso's
+    │                                     ResultSetMaxRows): a part, not the whole
     └── ConformanceError(ValueError)      data does not conform to the shapes (exit 1)
 
 :class:`GraphkitError.exit_code` gives the CLI exit code documented in the README.
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AnswerCutError",
     "ConformanceError",
     "ConversionError",
     "ForbiddenQueryError",
@@ -177,6 +180,16 @@ class RemoteStoreError(StoreError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class AnswerCutError(RemoteStoreError):
+    """The remote server answered only the first ``rows`` rows (or triples) of a longer
+    answer, at its row cap (Virtuoso's ``ResultSetMaxRows``). Callers that page their reads
+    catch it to ask for smaller pages; elsewhere it is an error, never a silent part."""
+
+    def __init__(self, message: str, *, rows: int | None = None) -> None:
+        super().__init__(message)
+        self.rows = rows
 
 
 class ConformanceError(GraphkitError, ValueError):

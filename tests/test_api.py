@@ -7,7 +7,7 @@ import graphkit
 
 def test_public_api_is_pinned() -> None:
     assert sorted(graphkit.__all__) == sorted([
-        "ConformanceError", "ForbiddenQueryError", "GraphInfo", "GraphkitError", "InputError",
+        "AnswerCutError", "ConformanceError", "ForbiddenQueryError", "GraphInfo", "GraphkitError", "InputError",
         "OxigraphStore", "QueryError", "QueryKind", "QueryResult", "QuerySyntaxError",
         "QueryTimeoutError", "RdfFormat", "RdfSyntaxError", "RemoteStoreError", "ResultFormat",
         "Settings", "Store", "StoreError", "SyncReport", "UsageError", "__version__",

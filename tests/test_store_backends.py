@@ -18,7 +18,13 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from graphkit.errors import InputError, QueryError, RemoteStoreError, StoreError
+from graphkit.errors import (
+    AnswerCutError,
+    InputError,
+    QueryError,
+    RemoteStoreError,
+    StoreError,
+)
 from graphkit.formats import RdfFormat, ResultFormat
 from graphkit.settings import Settings
 from graphkit.stores import GraphInfo, OxigraphStore, open_store
@@ -264,10 +270,16 @@ def test_virtuoso_cut_answers_raise(virtuoso_endpoint: Server) -> None:
         store.load(b"".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n'.encode() for i in range(1050)),
                    format=RdfFormat.N_TRIPLES, graph=G1)
         assert store.graphs() == [GraphInfo(G1, 1050)]
-        with pytest.raises(RemoteStoreError, match="ResultSetMaxRows"):
+        with pytest.raises(AnswerCutError, match="ResultSetMaxRows") as cut:
             store.query(f"SELECT * WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }}")
-        with pytest.raises(RemoteStoreError, match="ResultSetMaxRows"):
+        assert cut.value.rows == 1000
+        with pytest.raises(AnswerCutError, match="ResultSetMaxRows"):
             store.dump(io.BytesIO(), format=RdfFormat.N_TRIPLES, graph=G1)
+        # without a Graph Store the graph is read by CONSTRUCT, which Virtuoso cuts unmarked
+        with virtuoso_endpoint.store(graph_store=False) as bare, \
+                pytest.raises(AnswerCutError, match=r"sent \d+ of the 1050 triples") as cut:
+            bare.dump(io.BytesIO(), format=RdfFormat.N_TRIPLES, graph=G1)
+        assert cut.value.rows is not None and cut.value.rows < 1050
         assert len(list(store.query(f"SELECT * WHERE {{ GRAPH <{G1}> {{ ?s ?p ?o }} }} "
                                     "LIMIT 999"))) == 999
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphkit.errors import RemoteStoreError, StoreError, UsageError
+from graphkit.errors import AnswerCutError, StoreError, UsageError
 from graphkit.stores.base import Store
 
 __all__ = ["DEFAULT_PAGE_SIZE", "bucket_filter", "paged_rows", "values"]
@@ -45,9 +45,6 @@ DEFAULT_PAGE_SIZE = 400_000
 #: The hash space the buckets share: the first 4 hex digits of an MD5.
 HASH_SPACE = 16 ** 4
 _SPLIT = 4
-#: How RemoteStore says that the server cut an answer at its row cap (Virtuoso's
-#: ``X-SPARQL-MaxRows``): such a page is split as one fuller than the page size is.
-CUT_MARK = "the server cut the answer at"
 
 
 def values(store: Store, query: str, names: list[str]) -> Iterator[tuple[str, ...]]:
@@ -126,10 +123,8 @@ def _page(store: Store, query: str, names: list[str],
     """The rows of ``query`` if there are at most ``page_size`` of them, else ``None``."""
     try:
         rows = list(values(store, f"{query} LIMIT {page_size + 1}", names))
-    except RemoteStoreError as error:
-        if CUT_MARK not in str(error):
-            raise
-        return None  # the server's row cap is below the page size: split further
+    except AnswerCutError:  # the server's row cap is below the page size: split further
+        return None
     return rows if len(rows) <= page_size else None
 
 

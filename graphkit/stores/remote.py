@@ -23,8 +23,9 @@ Server quirks handled (seen on Virtuoso 7.2): ASK answered as a one-column SELEC
 (``__ASK_RETVAL``); blank nodes named ``nodeID://…``; DESCRIBE finding nothing without a
 dataset (so it is asked in CBD mode, like Oxigraph's); partial answers at the time limit
 (``X-SQL-State: S1TAT``) or cut at ``ResultSetMaxRows`` (``X-SPARQL-MaxRows``, sent also
-when an answer has exactly that many rows; Graph Store reads are cut silently, so they are
-counted) raised instead of returned; every named graph kept in a dataset
+when an answer has exactly that many rows; a graph read by Graph Store ``GET`` or
+``CONSTRUCT`` is cut silently, so it is counted) raised instead of returned (a cut as
+:class:`~graphkit.errors.AnswerCutError`); every named graph kept in a dataset
 that lists only default graphs; ``DROP GRAPH`` refusing graphs never ``CREATE``\\ d (we use
 ``DROP SILENT``); no default graph of its own; empty graphs not kept; the Graph Store at
 ``/sparql-graph-crud?graph-uri=``; digest authentication on ``/sparql-auth``. The server's
@@ -53,6 +54,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, INSERT, POST, XML, SPARQLWrapper
 
 from graphkit.errors import (
+    AnswerCutError,
     GraphkitError,
     InputError,
     QueryTimeoutError,
@@ -283,9 +285,10 @@ class RemoteStore:
             raise RemoteStoreError(f"{self.endpoint}: the server answered in part: {message}")
         cut = _header(headers, "X-SPARQL-MaxRows")
         if cut:
-            raise RemoteStoreError(
+            raise AnswerCutError(
                 f"{self.endpoint}: the server cut the answer at {cut} rows (Virtuoso's "
-                "ResultSetMaxRows); page it with LIMIT/OFFSET or raise the limit")
+                "ResultSetMaxRows); page it with LIMIT/OFFSET or raise the limit",
+                rows=int(cut) if cut.strip().isdigit() else None)
         media = (_header(headers, "Content-Type") or "").split(";")[0].strip().lower()
         results = ResultFormat.from_media_type(media)
         rdf = RdfFormat.from_media_type(media)
@@ -354,9 +357,12 @@ class RemoteStore:
                 return None  # a union default graph hides the real one from queries
             if not any(info.name == graph for info in self.graphs()):
                 return None
-            return list(self.query(  # type: ignore[arg-type]
+            constructed: list[ox.Triple] = list(self.query(  # type: ignore[arg-type]
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                 timeout=self.write_timeout))
+            if self._server_dialect().cuts_graph_reads:  # a CONSTRUCT is cut unmarked
+                self._check_complete(graph, len(set(constructed)), self.endpoint)
+            return constructed
         response = self._graph_store("GET", graph, accept=NT.media_type, missing_ok=True)
         if response is None:
             return None
@@ -369,17 +375,20 @@ class RemoteStore:
                                    f"came back as {media} that does not parse: {error}"
                                    ) from error
         if graph is not None and self._server_dialect().cuts_graph_reads:
-            self._check_complete(graph, len(triples))
+            self._check_complete(graph, len(triples), self.graph_store_endpoint)
         return triples
 
-    def _check_complete(self, graph: str, received: int) -> None:
+    def _check_complete(self, graph: str, received: int, source: str) -> None:
+        """Raise :class:`AnswerCutError` if ``source`` sent fewer triples of ``graph`` than
+        the graph holds (Virtuoso cuts graph reads at ResultSetMaxRows without a word)."""
         row = next(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> "
                               "{ ?s ?p ?o } }", timeout=self.write_timeout).rows())
         expected = int(_text(row["n"]))
         if received < expected:
-            raise RemoteStoreError(
-                f"{self.graph_store_endpoint}: the server sent {received} of the {expected} "
-                f"triples of {graph} (Virtuoso cuts reads at ResultSetMaxRows; raise it)")
+            raise AnswerCutError(
+                f"{source}: the server sent {received} of the {expected} "
+                f"triples of {graph} (Virtuoso cuts reads at ResultSetMaxRows; raise it)",
+                rows=received)
 
     # -- load -------------------------------------------------------------------------
     def load(self, source: LoadSource, *, format: RdfFormat, graph: str | None = None,

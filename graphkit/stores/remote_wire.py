@@ -73,7 +73,7 @@ class _Dialect:
     dataset_loads_by_graph: bool = False  # updates too small for a whole file
     keeps_named_graphs: bool = False  # default-graph-uri alone leaves every named graph in
     timeout_parameter: str | None = None  # milliseconds, so the server stops working too
-    cuts_graph_reads: bool = False  # Graph Store GET silently cut at a row limit
+    cuts_graph_reads: bool = False  # Graph Store GET and CONSTRUCT silently cut at a row cap
     union_parameter: str | None = None  # asks for the union default graph, per query
     max_template_triples: int | None = None  # INSERT {…} WHERE {} (blank nodes) at most
 

@@ -22,7 +22,7 @@ points at it (one level: the qualified relations of the data); a blank node reac
 other way reads as undescribed.
 
 Row caps: each request asks for at most ``max_rows`` + 1 rows; an answer over
-``max_rows``, or one the server says it cut (:class:`~graphkit.errors.RemoteStoreError`),
+``max_rows``, or one the server says it cut (:class:`~graphkit.errors.AnswerCutError`),
 is split in halves and asked again, down to one node; a single node over the cap (a hub:
 a council with thousands of memberships) is read in ordered pages of ``max_rows``, up to
 :data:`MAX_PAGES`; past that, or when the server cuts a page, it raises
@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from graphkit.errors import RemoteStoreError, StoreError
+from graphkit.errors import AnswerCutError, RemoteStoreError, StoreError
 from graphkit.validation.compile import RDFS, CompiledShapes, compile_shapes
 from graphkit.validation.engine import (
     Context,
@@ -104,9 +104,7 @@ class _Reader:
         try:
             rows = list(self.store.query(query))  # type: ignore[attr-defined]
             over = len(rows) > self.max_rows
-        except RemoteStoreError as error:
-            if "cut the answer" not in str(error):
-                raise
+        except AnswerCutError:
             over = True
         if not over:
             return rows  # type: ignore[return-value]
@@ -127,9 +125,7 @@ class _Reader:
             self.requests += 1
             try:
                 rows = list(self.store.query(query))  # type: ignore[attr-defined]
-            except RemoteStoreError as error:
-                if "cut the answer" not in str(error):
-                    raise
+            except AnswerCutError:
                 break
             found.extend(rows)  # type: ignore[arg-type]
             if len(rows) < self.max_rows:

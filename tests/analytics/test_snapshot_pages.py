@@ -17,7 +17,7 @@ import pytest
 from graphkit.analytics import snapshot as snapshot_module
 from graphkit.analytics.remote_read import bucket_filter, paged_rows
 from graphkit.analytics.snapshot import Snapshot, fetch
-from graphkit.errors import RemoteStoreError, StoreError, UsageError
+from graphkit.errors import AnswerCutError, StoreError, UsageError
 from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore, Store
 from graphkit.stores.base import QueryResult
@@ -133,7 +133,7 @@ def test_pages_read_what_virtuoso_refuses_in_one_go(
     with emptied(virtuoso_endpoint.store(timeout=60)) as store:
         try:
             store.load(over_the_cap, format=RdfFormat.N_QUADS)
-            with pytest.raises(RemoteStoreError, match="ResultSetMaxRows"):
+            with pytest.raises(AnswerCutError, match="ResultSetMaxRows"):
                 fetch(store, base_iri=BASE, page_size=None)
             paged = fetch(store, base_iri=BASE, page_size=400)
             reference = OxigraphStore()
