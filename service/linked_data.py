@@ -281,7 +281,7 @@ class LinkedData:
             if len(self._listings) >= 16:
                 self._listings.clear()
             self._listings[full] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     def superclasses(self) -> dict[str, frozenset[str]]:
         return self._classes.get()

@@ -289,7 +289,7 @@ class ObservabilityMiddleware:
 def _request_id_of(scope: Scope) -> str:
     for key, value in scope.get("headers", []):
         if key.lower() == REQUEST_ID_HEADER.encode():
-            given = value.decode("latin-1").strip()
+            given: str = value.decode("latin-1").strip()
             if _SANE_ID.fullmatch(given):
                 return given
             break

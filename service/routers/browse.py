@@ -83,9 +83,10 @@ def _hit_json(hit: Hit, page: Page, labels: dict[str, str]) -> dict[str, Any]:
 
 
 def _main_type(types: tuple[str, ...]) -> str | None:
-    ours = [t for t in types if t.startswith(OGK)]
-    return (ours or [t for t in types if t.startswith(PREFIXES["org"])] or
-            [t for t in types if t.startswith(PREFIXES["skos"])] or [None])[0]
+    main = ([t for t in types if t.startswith(OGK)]
+            or [t for t in types if t.startswith(PREFIXES["org"])]
+            or [t for t in types if t.startswith(PREFIXES["skos"])])
+    return main[0] if main else None
 
 
 def _search(ld: LinkedData, q: str, type: str | None, limit: int,
@@ -226,7 +227,7 @@ def _events(store: Store, classes: list[str], languages: list[str]) -> list[dict
             event["where"].add(row["where"].value)
     labels = Labels(store, [*events, *(w for e in events.values() for w in e["where"])],
                     languages)
-    listed = []
+    listed: list[dict[str, Any]] = []
     for event in events.values():
         start, end = event["start"], event["end"]
         listed.append({

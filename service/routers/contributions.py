@@ -21,7 +21,7 @@ store fails (nothing of the contribution is left behind).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -338,13 +338,14 @@ async def page_upload(request: Request, store: Annotated[Store, Depends(get_stor
         if not contributing:
             report = await run_in_threadpool(_validated, triples, store)
             return _page(request, report=report, form=form, settings=settings)
-        contribution, report = await run_in_threadpool(
+        contribution, outcome = await run_in_threadpool(
             executor.write, lambda: submit(
                 store, triples, base_iri=settings.base_iri,
                 contributor=str(form.get("contributor") or ""),
                 source=str(form.get("source") or "") or None,
                 comment=str(form.get("comment") or "") or None, validator=_validated))
-        return _page(request, report=report, form=form, settings=settings,
+        assert isinstance(outcome, Report)  # what _validated gives
+        return _page(request, report=outcome, form=form, settings=settings,
                      contribution=contribution, status=201)
     except RejectedContribution as rejected:
         assert isinstance(rejected.report, Report)
@@ -376,7 +377,7 @@ async def _form(request: Request, settings: Settings) -> dict[str, str | UploadF
         raise ApiProblem(415, "Send the form as multipart/form-data (the page's form does).")
     body = await read_body(request, settings)
 
-    async def stream() -> AsyncIterator[bytes]:
+    async def stream() -> AsyncGenerator[bytes, None]:
         yield body
 
     try:

@@ -194,8 +194,12 @@ def _writer(store: Store, target: Target, format: RdfFormat) -> Callable[[IO[byt
     if isinstance(store, OxigraphStore):  # the store's own default graph, not the union
         triples_format = {RdfFormat.TRIG: RdfFormat.TURTLE,
                           RdfFormat.N_QUADS: RdfFormat.N_TRIPLES}.get(format, format)
-        return lambda output: store.raw.dump(output, triples_format.oxigraph,
-                                             from_graph=ox.DefaultGraph())
+        raw = store.raw
+
+        def own_default_graph(output: IO[bytes]) -> None:
+            raw.dump(output, triples_format.oxigraph, from_graph=ox.DefaultGraph())
+
+        return own_default_graph
     # another backend: its default graph as its own SPARQL service sees it
     return lambda output: store.query("CONSTRUCT WHERE { ?s ?p ?o }").serialize(
         output, format)

@@ -49,16 +49,14 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.metrics = Metrics(store_size=store_size)
     configure_json_logging()
     app.include_router(router)
-    app.add_middleware(NestingGuardMiddleware,  # type: ignore[arg-type]
-                       max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ETagMiddleware)  # type: ignore[arg-type]
+    app.add_middleware(NestingGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ETagMiddleware)
     if settings.cache_max_age > 0:  # outside the ETag, so that a 304 carries it too
-        app.add_middleware(CacheControlMiddleware,  # type: ignore[arg-type]
-                           max_age=settings.cache_max_age)
+        app.add_middleware(CacheControlMiddleware, max_age=settings.cache_max_age)
     if settings.sparql_rate_limit > 0:
-        app.add_middleware(RateLimitMiddleware, rate=settings.sparql_rate_limit,  # type: ignore[arg-type]
+        app.add_middleware(RateLimitMiddleware, rate=settings.sparql_rate_limit,
                            burst=settings.sparql_rate_burst)
-    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)  # type: ignore[arg-type]
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
 
 
 class CacheControlMiddleware:
