@@ -43,6 +43,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -185,7 +186,8 @@ def _restore_online(directory: Path, manifest: Manifest, store: Store) -> None:
         raise UsageError(f"the backup has triples in the default graph, which {store!r} "
                          "does not keep (Virtuoso); restore into a store that has one")
     for name, triples in sorted(by_graph.items()):
-        data = ox.serialize(triples, format=RdfFormat.N_TRIPLES.oxigraph)
+        # with no output, serialize returns the bytes (the stubs say bytes | None)
+        data = cast(bytes, ox.serialize(triples, format=RdfFormat.N_TRIPLES.oxigraph))
         store.load(data, format=RdfFormat.N_TRIPLES, graph=name or None, replace=True)
     for info in store.graphs():
         if (info.name or "") not in by_graph:
@@ -200,8 +202,8 @@ def _restore_online(directory: Path, manifest: Manifest, store: Store) -> None:
 def _graphs_of_backup(directory: Path, manifest: Manifest) -> dict[str, list[ox.Triple]]:
     by_graph: dict[str, list[ox.Triple]] = {}
     for quad in _quads_of_backup(directory, manifest):
-        name = quad.graph_name
-        key = name.value if isinstance(name, ox.NamedNode) else ""
+        graph = quad.graph_name
+        key = graph.value if isinstance(graph, ox.NamedNode) else ""
         by_graph.setdefault(key, []).append(quad.triple)
     for name, size in manifest.graphs.items():
         if size == 0:
@@ -216,7 +218,8 @@ def _quads_of_backup(directory: Path, manifest: Manifest) -> Iterator[ox.Quad]:
         return
     with gzip.open(directory / DUMP, "rb") as stream:
         try:
-            yield from ox.parse(stream, format=ox.RdfFormat.N_QUADS)
+            # GzipFile is a binary file in all but name (typeshed does not make it an IO[bytes])
+            yield from ox.parse(cast(IO[bytes], stream), format=ox.RdfFormat.N_QUADS)
         except SyntaxError as error:
             raise InputError(f"{directory / DUMP}: the backup is damaged: {error}") from error
 
@@ -225,12 +228,13 @@ def _quads_of_backup(directory: Path, manifest: Manifest) -> Iterator[ox.Quad]:
 def _sizes_of(store: ox.Store) -> dict[str, int]:
     """Triples per graph, counted by the engine (the default graph under ``""``)."""
     sizes: dict[str, int] = {}
-    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
-                           "GROUP BY ?g"):
-        sizes[row["g"].value] = int(row["n"].value)  # type: ignore[index,union-attr]
-    default = next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
-    if int(default["n"].value):  # type: ignore[index,union-attr]
-        sizes[DEFAULT_GRAPH_KEY] = int(default["n"].value)  # type: ignore[index,union-attr]
+    for row in cast(ox.QuerySolutions, store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")):
+        sizes[row["g"].value] = int(row["n"].value)
+    default = next(iter(cast(ox.QuerySolutions,
+                             store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))))
+    if int(default["n"].value):
+        sizes[DEFAULT_GRAPH_KEY] = int(default["n"].value)
     for graph in store.named_graphs():
         if isinstance(graph, ox.NamedNode):
             sizes.setdefault(graph.value, 0)
@@ -240,7 +244,7 @@ def _sizes_of(store: ox.Store) -> dict[str, int]:
 def _sizes_of_dump(path: Path) -> dict[str, int]:
     sizes: dict[str, int] = {}
     with gzip.open(path, "rb") as stream:
-        for quad in ox.parse(stream, format=ox.RdfFormat.N_QUADS):
+        for quad in ox.parse(cast(IO[bytes], stream), format=ox.RdfFormat.N_QUADS):
             name = quad.graph_name
             key = name.value if isinstance(name, ox.NamedNode) else DEFAULT_GRAPH_KEY
             sizes[key] = sizes.get(key, 0) + 1

@@ -51,6 +51,7 @@ import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol, cast
 
 import pyoxigraph as ox
 
@@ -91,7 +92,7 @@ class RejectedContribution(ConformanceError):
     """The contribution has SHACL violations; nothing was stored. ``report`` says why."""
 
     def __init__(self, report: object) -> None:
-        summary = getattr(report, "summary", dict)()
+        summary: dict[str, int | bool] = getattr(report, "summary", dict)()
         shown = [f for f in getattr(report, "findings", [])
                  if str(getattr(f, "severity", "")).endswith("Violation")][:5]
         details = "".join(f"; <{f.focus}> {f.path or ''}: {f.message}" for f in shown)
@@ -150,6 +151,15 @@ def check_id(contribution_id: str) -> str:
 Validator = Callable[[list[ox.Triple], Store], object]
 
 
+class _Report(Protocol):
+    """What :func:`submit` reads of a validator's report (a validation ``Report``)."""
+
+    @property
+    def conforms(self) -> bool: ...
+
+    def summary(self) -> dict[str, int | bool]: ...
+
+
 def submit(store: Store, triples: Sequence[ox.Triple], *, base_iri: str, contributor: str,
            source: str | None = None, comment: str | None = None,
            validator: Validator | None = None) -> tuple[Contribution, object]:
@@ -165,9 +175,10 @@ def submit(store: Store, triples: Sequence[ox.Triple], *, base_iri: str, contrib
     if not data:
         raise InputError("the contribution holds no triples")
     report = (validator or _validate)(data, store)
-    if not bool(report.conforms):
+    checked = cast(_Report, report)
+    if not bool(checked.conforms):
         raise RejectedContribution(report)
-    summary = dict(report.summary())
+    summary = dict(checked.summary())
     contribution = store_contribution(store, data, base_iri=base_iri, contributor=contributor,
                                       source=source, comment=comment, summary=summary)
     return contribution, report

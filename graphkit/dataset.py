@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
-from typing import IO, Generic, TypeVar
+from typing import IO, Generic, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -241,7 +241,7 @@ class DumpFormat(str, Enum):
         return self.rdf_format.media_type
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # a label, shadowing str.title on purpose
         names = {DumpFormat.NT_GZ: "N-Triples, gzipped (all graphs merged)",
                  DumpFormat.NQ_GZ: "N-Quads, gzipped (named graphs kept)",
                  DumpFormat.TURTLE: "Turtle (all graphs merged)",
@@ -326,9 +326,10 @@ class DumpSet:
             with os.fdopen(handle, "wb") as file:
                 tee = _Tee(file, also)
                 if format.gzipped:
-                    with gzip.GzipFile(fileobj=tee, mode="wb",  # type: ignore[arg-type]
+                    with gzip.GzipFile(fileobj=tee, mode="wb",
                                        compresslevel=self._level, mtime=0) as packed:
-                        self._store.dump(packed, format=format.rdf_format)
+                        # a binary file in all but name (typeshed: not an IO[bytes])
+                        self._store.dump(cast(IO[bytes], packed), format=format.rdf_format)
                 else:
                     self._store.dump(tee, format=format.rdf_format)  # type: ignore[arg-type]
             os.replace(temporary, target)

@@ -13,6 +13,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from graphkit.docs_schemes import render_scheme
 from graphkit.errors import InputError, RdfSyntaxError
@@ -58,7 +59,7 @@ def _ontpub() -> type:
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
-    return OntPub
+    return cast(type, OntPub)  # pylode has no type hints
 
 
 def _render(profile: type, path: Path) -> str:

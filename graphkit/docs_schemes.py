@@ -11,8 +11,10 @@ mappings to other vocabularies.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import jinja2
+import pyoxigraph as ox
 
 from graphkit.errors import InputError
 from graphkit.formats import RdfFormat
@@ -62,7 +64,7 @@ def render_scheme(path: Path) -> str:
     """The HTML page of the concept scheme in the Turtle file ``path``."""
     store = OxigraphStore()
     store.load(path, format=RdfFormat.TURTLE, graph=None)
-    found = [row["s"].value for row in store.query(
+    found = [cast(ox.NamedNode, row["s"]).value for row in store.query(  # isIRI(?s)
         f"SELECT ?s WHERE {{ ?s a <{PREFIXES['skos']}ConceptScheme> FILTER(isIRI(?s)) }}"
     ).rows()]
     if len(found) != 1:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -38,7 +39,8 @@ def check_syntax(path: Path, format: RdfFormat) -> None:
     opener = gzip.open if is_gzip_path(path) else open
     with opener(path, "rb") as stream:
         try:
-            for _ in ox.parse(stream, format.oxigraph):
+            # GzipFile is a binary file in all but name (typeshed does not make it an IO[bytes])
+            for _ in ox.parse(cast(IO[bytes], stream), format.oxigraph):
                 pass
         except SyntaxError as error:
             raise _rdf_syntax_error(error, str(path)) from error
@@ -126,7 +128,9 @@ def _recorded_fingerprints(store: Store, meta: str) -> dict[str, str]:
     result = store.query(
         f"SELECT ?g ?v WHERE {{ GRAPH <{meta}> {{ ?g <{SPDX}checksum> ?c . "
         f"?c <{SPDX}checksumValue> ?v }} }}")
-    return {row["g"].value: row["v"].value for row in result.rows()}
+    # ?g names a graph, ?v is a literal: neither is a quoted triple
+    return {cast(ox.NamedNode, row["g"]).value: cast(ox.Literal, row["v"]).value
+            for row in result.rows()}
 
 
 def sync_project(store: Store, settings: Settings) -> SyncReport:

@@ -21,10 +21,10 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Mapping
 from enum import Enum
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import networkx as nx
 
@@ -110,8 +110,9 @@ def _plain(graph: nx.Graph) -> nx.Graph:
     return result
 
 
-def _write_table(text: IO[str], first: str, rows: object, *, second: str | None = None) -> None:
-    rows = list(rows)  # type: ignore[call-overload]
+def _write_table(text: IO[str], first: str, rows: Iterable[tuple[Any, Mapping[str, object]]], *,
+                 second: str | None = None) -> None:
+    rows = list(rows)
     columns: list[str] = []
     for _, data in rows:
         columns.extend(c for c in data if c not in columns)

@@ -55,7 +55,7 @@ def values(store: Store, query: str, names: list[str]) -> Iterator[tuple[str, ..
     result = store.query(query)
     positions = [result.variables.index(n) for n in names]
     for solution in result:
-        terms = [solution[i] for i in positions]  # type: ignore[index]
+        terms = [solution[i] for i in positions]
         yield tuple("" if term is None else term.value for term in terms)
 
 

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Protocol, cast
 
 import pyoxigraph as ox
 
@@ -274,6 +275,15 @@ Q_PARTICIPATIONS = (_PREFIXES
                     + "SELECT ?q ?a ?c WHERE { ?q ogk:participant ?a ; ogk:context ?c }")
 
 
+if TYPE_CHECKING:
+    class _PlainQuad(Protocol):
+        """A quad as graphkit stores write them: no quoted triples (RDF-star)."""
+
+        subject: ox.NamedNode | ox.BlankNode
+        object: ox.NamedNode | ox.BlankNode | ox.Literal
+        graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
+
 class _Reader:
     """The rows of :func:`fetch`'s queries. From an embedded Oxigraph store the
     single-pattern ones are read straight from its indexes (``quads_for_pattern``, one
@@ -287,7 +297,7 @@ class _Reader:
 
         self.store = store
         embedded = isinstance(store, OxigraphStore)
-        self.raw = store.raw if embedded else None
+        self.raw = store.raw if isinstance(store, OxigraphStore) else None
         self.paged = not embedded  # the embedded store has no row cap: its SPARQL order
         self.page_size = page_size
 
@@ -311,7 +321,8 @@ class _Reader:
         if self.raw is None:
             yield from self._remote(query)  # type: ignore[misc]
             return
-        for quad in self.raw.quads_for_pattern(None, ox.NamedNode(predicate), None):
+        for quad in cast("Iterator[_PlainQuad]", self.raw.quads_for_pattern(
+                None, ox.NamedNode(predicate), None)):
             yield quad.subject.value, quad.object.value
 
     def triples(self, query: str, predicates: list[str], *,
@@ -322,7 +333,8 @@ class _Reader:
             return
         for predicate in predicates:
             seen: set[tuple[str, str]] = set()
-            for quad in self.raw.quads_for_pattern(None, ox.NamedNode(predicate), None):
+            for quad in cast("Iterator[_PlainQuad]", self.raw.quads_for_pattern(
+                None, ox.NamedNode(predicate), None)):
                 row = (quad.subject.value, quad.object.value)
                 if distinct:
                     if row in seen:
@@ -337,7 +349,8 @@ class _Reader:
             yield from self._remote(query, predicates)  # type: ignore[misc]
             return
         for predicate in predicates:
-            for quad in self.raw.quads_for_pattern(None, ox.NamedNode(predicate), None):
+            for quad in cast("Iterator[_PlainQuad]", self.raw.quads_for_pattern(
+                None, ox.NamedNode(predicate), None)):
                 graph = quad.graph_name
                 if isinstance(graph, ox.NamedNode | ox.BlankNode):
                     yield quad.subject.value, predicate, quad.object.value, graph.value
@@ -436,7 +449,7 @@ def fetch(store: Store, *, base_iri: str,
     for s, p, o in reader.triples(Q_LINKS, list(LINK_PREDICATES), distinct=True):
         relation = LINK_PREDICATES[p]
         subject, obj = (o, s) if relation.inverse else (s, o)
-        add(subject, relation.key, obj, sources=graphs.get((s, p, o)) or derived.get(s, ()))
+        add(subject, relation.key, obj, sources=graphs.get((s, p, o)) or derived.get(s, set()))
 
     for iri, found in nodes.items():
         _describe(found, attrs.get(iri, {}))

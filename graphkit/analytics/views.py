@@ -66,7 +66,7 @@ def explorer_view(graph: nx.Graph | ig.Graph, measures: Measures, *,
 
 
 def _elements(graph: nx.Graph, measures: Measures | None) -> dict[str, list[dict[str, object]]]:
-    nodes = []
+    nodes: list[dict[str, object]] = []
     for node, data in graph.nodes(data=True):
         item: dict[str, object] = {"id": str(node)}
         item.update((k, data[k]) for k in NODE_FIELDS if k in data)
@@ -76,7 +76,7 @@ def _elements(graph: nx.Graph, measures: Measures | None) -> dict[str, list[dict
             item.update((k, data[k]) for k in ("size", "community", "members", "composition")
                         if k in data)
         nodes.append({"data": item})
-    edges = []
+    edges: list[dict[str, object]] = []
     for number, (u, v, data) in enumerate(graph.edges(data=True)):
         item = {"id": f"e{number}", "source": str(u), "target": str(v)}
         item.update((k, _clean(data[k])) for k in EDGE_FIELDS if k in data)

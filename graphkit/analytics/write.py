@@ -163,12 +163,12 @@ def analytics_triples(graph_iri: str, measures: Measures, figures: Summary, run:
         add(result, OGA + "node", _iri(str(node)))
         add(result, PROV + "wasGeneratedBy", _iri(activity))
         for name, (local, datatype, _) in NODE_TERMS.items():
-            value = measures.values[name].get(node)
-            if value is not None and not math.isnan(value):
-                add(result, OGA + local, _literal(value, datatype))
-        number = measures.communities.membership.get(node)
-        if number is not None:
-            add(result, OGA + "community", _iri(f"{graph_iri}#community-{number}"))
+            measure = measures.values[name].get(node)
+            if measure is not None and not math.isnan(measure):
+                add(result, OGA + local, _literal(measure, datatype))
+        member_of = measures.communities.membership.get(node)
+        if member_of is not None:
+            add(result, OGA + "community", _iri(f"{graph_iri}#community-{member_of}"))
         add(result, OGA + "articulationPoint", _literal(node in cut))
     return lines
 

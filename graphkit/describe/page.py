@@ -16,7 +16,6 @@ from graphkit.describe.model import (
     FOAF,
     LABEL,
     LABELS,
-    OGK,
     ORG,
     PROV,
     QUALIFIED,
@@ -49,7 +48,7 @@ from graphkit.describe.queries import (
 )
 from graphkit.describe.relations import _relation_rows, _sentences, _summary
 from graphkit.errors import UsageError
-from graphkit.namespaces import compact
+from graphkit.namespaces import OGK, compact
 from graphkit.stores.base import Store
 
 

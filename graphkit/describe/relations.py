@@ -15,7 +15,6 @@ from graphkit.describe.model import (
     _ROLE,
     _TARGET,
     MEMBERSHIP,
-    OGK,
     ORG,
     POST,
     SCHEMA,
@@ -28,6 +27,7 @@ from graphkit.describe.model import (
     format_date,
 )
 from graphkit.describe.queries import Labels, _listed, _term, _values, select
+from graphkit.namespaces import OGK
 from graphkit.stores.base import Store
 
 

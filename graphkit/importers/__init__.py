@@ -232,6 +232,7 @@ class Vocabulary:
                                                                      ox.NamedNode):
                 continue
             scheme = triple.object.value
+            assert not isinstance(triple.subject, ox.Triple)  # RDF-star subjects never occur here
             concept = triple.subject.value
             if scheme.startswith(prefix) and concept.startswith(scheme + "/"):
                 concepts.setdefault(scheme[len(prefix):], set()).add(

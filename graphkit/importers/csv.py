@@ -458,9 +458,9 @@ class _Rows:
         self.date(s, SCHEMA + "endDate", cells, "end")
         self.source(s, cells)
         self.add(member, ORG + "memberOf", organisation)
-        role = slugify(role_cell)
-        if role in ROLE_SHORTCUTS:
-            self.add(member, ROLE_SHORTCUTS[role], organisation)
+        role_slug = slugify(role_cell)
+        if role_slug in ROLE_SHORTCUTS:
+            self.add(member, ROLE_SHORTCUTS[role_slug], organisation)
 
     def _events(self, cells: dict[str, str]) -> None:
         name = self.required(cells, "name")

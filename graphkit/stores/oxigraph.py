@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Self
+from typing import IO, TYPE_CHECKING, Self, cast
 
 import pyoxigraph as ox
 
@@ -188,14 +188,15 @@ class OxigraphStore:
 
     def graphs(self) -> list[GraphInfo]:
         sizes = {
-            row["g"].value: int(row["n"].value)  # type: ignore[union-attr]
-            for row in self.raw.query(
-                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+            row["g"].value: int(row["n"].value)
+            for row in cast(ox.QuerySolutions, self.raw.query(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"))
         }
         found = [GraphInfo(g.value, sizes.get(g.value, 0)) for g in self.raw.named_graphs()
                  if isinstance(g, ox.NamedNode)]
-        default = next(iter(self.raw.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))
-        default_size = int(default["n"].value)  # type: ignore[union-attr]
+        default = next(iter(cast(ox.QuerySolutions,
+                                 self.raw.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))))
+        default_size = int(default["n"].value)
         if default_size:
             found.append(GraphInfo(None, default_size))
         return sorted(found, key=lambda info: info.name or "")
@@ -321,8 +322,9 @@ class OxigraphStore:
                 if not self.raw.contains_named_graph(node):
                     raise InputError(f"no graph {graph} in the store")
                 if format.supports_datasets:
-                    self.raw.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> "
-                                   "{ ?s ?p ?o } }").serialize(  # type: ignore[union-attr]
+                    cast(ox.QueryTriples, self.raw.query(
+                        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> "
+                        "{ ?s ?p ?o } }")).serialize(
                         output, RdfFormat.N_TRIPLES.oxigraph
                         if format is RdfFormat.N_QUADS else RdfFormat.TURTLE.oxigraph)
                     return
@@ -342,9 +344,10 @@ class OxigraphStore:
         if len(holding) == 1:
             self.raw.dump(output, format.oxigraph, from_graph=holding[0])
             return
-        triples = self.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                 use_default_graph_as_union=True)
-        triples.serialize(output, format.oxigraph)  # type: ignore[union-attr]
+        triples = cast(ox.QueryTriples,
+                       self.raw.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                      use_default_graph_as_union=True))
+        triples.serialize(output, format.oxigraph)
 
 
 def _not_too_deep(source: LoadSource, format: RdfFormat) -> LoadSource:
@@ -386,11 +389,13 @@ def _opened(source: LoadSource, progress: Progress | None
             yield None, str(source), str(source)
             return
         with open(source, "rb") as raw:
-            stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if is_gzip_path(source) else raw
-            yield (_Counting(stream, progress, raw) if progress else stream), None, str(source)
+            # GzipFile is a binary file in all but name (typeshed does not make it an IO[bytes])
+            stream: IO[bytes] = (cast(IO[bytes], gzip.GzipFile(fileobj=raw))
+                                 if is_gzip_path(source) else raw)
+            yield (_Counting.io(stream, progress, raw) if progress else stream), None, str(source)
         return
     name = getattr(source, "name", "<stream>")
-    yield (_Counting(source, progress, source) if progress else source), None, str(name)
+    yield (_Counting.io(source, progress, source) if progress else source), None, str(name)
 
 
 class _Counting:
@@ -401,6 +406,11 @@ class _Counting:
         self._progress = progress
         self._position_of = position_of
         self._last = 0
+
+    @classmethod
+    def io(cls, inner: IO[bytes], progress: Progress, position_of: IO[bytes]) -> IO[bytes]:
+        """A new one, typed as what pyoxigraph reads: it only ever calls ``read``."""
+        return cast(IO[bytes], cls(inner, progress, position_of))
 
     def read(self, size: int = -1) -> bytes:
         data = self._inner.read(size)

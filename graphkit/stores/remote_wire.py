@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, TypeVar, cast
 
 import httpx
 import pyoxigraph as ox
@@ -250,11 +250,12 @@ def _insert_data(by_graph: Mapping[str | None, list[ox.Triple]]) -> str:
         blank = blank or any(isinstance(term, ox.BlankNode)
                              for t in triples for term in (t.subject, t.object))
         if graph is None:  # one block: only servers with a default graph of their own
-            parts.append(ox.serialize(triples, format=NT.oxigraph).decode("utf-8"))
+            # with no output, serialize returns the bytes (the stubs say bytes | None)
+            parts.append(cast(bytes, ox.serialize(triples, format=NT.oxigraph)).decode("utf-8"))
             continue
         for start in range(0, max(len(triples), 1), GRAPH_BLOCK):
-            body = ox.serialize(triples[start:start + GRAPH_BLOCK],
-                                format=NT.oxigraph).decode("utf-8")
+            body = cast(bytes, ox.serialize(triples[start:start + GRAPH_BLOCK],
+                                            format=NT.oxigraph)).decode("utf-8")
             parts.append(f"GRAPH <{graph}> {{\n{body}}}")
     data = "\n".join(parts)
     return f"INSERT {{\n{data}\n}} WHERE {{}}" if blank else f"INSERT DATA {{\n{data}\n}}"

@@ -83,17 +83,17 @@ def validate(data: object, *, context: object = None, engine: str = "auto",
             found, read = validate_remote(triples, context, bundle)
             return _restricted(found, triples, sorted(read.triples, key=str), bundle)
         context = sorted(remote_context(triples, context, bundle).triples, key=str)
-    if chosen == "sparql" and _oxigraph(context) is not None:
+    if chosen == "sparql" and (oxigraph := _oxigraph(context)) is not None:
         # incremental: only the context the data touches is read from the store
         from graphkit.validation.engine import validate_contribution
 
-        found, read = validate_contribution(triples, _oxigraph(context), bundle)
+        found, read = validate_contribution(triples, oxigraph, bundle)
         return _restricted(found, triples, sorted(read.triples, key=str), bundle)
     context_triples = as_triples(context)
     if chosen == "sparql":
         from graphkit.validation import engine as sparql_engine
 
-        report: Report = sparql_engine.validate_with_sparql(  # type: ignore[attr-defined]
+        report: Report = sparql_engine.validate_with_sparql(
             triples, context=context_triples, shapes=bundle)
     else:
         report = _validate_pyshacl(triples, context_triples, bundle)

@@ -90,6 +90,7 @@ def _name_blank_nodes(report: Report, triples: Sequence[ox.Triple],
         blank = f"_:{t.object.value}"
         if blank in labels or not any(f.focus == blank for f in report.findings):
             continue
+        assert isinstance(t.subject, ox.NamedNode)  # no quoted triples here
         parent = t.subject.value
         owner = report.labels.get(parent) or f"<{parent}>"
         labels[blank] = f"{compact(t.predicate.value)} of {owner}"

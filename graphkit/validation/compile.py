@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -215,7 +216,7 @@ class _Compiler:
             parts.append(f"?this {nt(p)} [] .")
         for p in g.objects(shape, SH + "targetObjectsOf"):
             parts.append(f"[] {nt(p)} ?this .")
-            self.inbound[p.value] = None
+            self.inbound[cast(ox.NamedNode, p).value] = None  # sh:targetObjectsOf is a predicate IRI
         for custom in g.objects(shape, SH + "target"):
             parts.append(self._sparql_target(shape, custom))
         union = " UNION ".join("{ " + p + " }" for p in parts)
@@ -321,10 +322,11 @@ class _Compiler:
         for d in g.objects(shape, SH + "datatype"):
             out.append(("DatatypeConstraintComponent", "!" + _datatype_ok(v, d)))
         for kind in g.objects(shape, SH + "nodeKind"):
-            if getattr(kind, "value", None) not in _NODE_KINDS:
+            kind_iri = getattr(kind, "value", None)
+            if kind_iri not in _NODE_KINDS:
                 raise ShapeCompileError(f"{shape_id(g, shape)}: unknown sh:nodeKind {nt(kind)}")
             out.append(("NodeKindConstraintComponent",
-                        "!" + _NODE_KINDS[kind.value].format(v=v)))  # type: ignore[union-attr]
+                        "!" + _NODE_KINDS[kind_iri].format(v=v)))
         flags = g.value(shape, SH + "flags")
         for pattern in g.objects(shape, SH + "pattern"):
             args = lit(getattr(pattern, "value", ""))
@@ -466,7 +468,12 @@ class _Compiler:
 
     def _nested_value(self, node: object, v: str, depth: int) -> list[tuple[str, str]]:
         saved = self.violates
-        self.violates = lambda s, w: saved(s, w, depth + 1)  # type: ignore[method-assign]
+        deeper = depth + 1
+
+        def nested(shape: object, v: str, depth: int = 0) -> str:
+            return saved(shape, v, deeper)
+
+        self.violates = nested  # type: ignore[method-assign]  # deeper for the nested shape's calls
         try:
             return self._value_expressions(node, v)
         finally:

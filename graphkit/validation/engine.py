@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -134,7 +135,7 @@ def _finding(check: Check, row: ox.QuerySolution) -> Finding:
 
 def _bound(row: ox.QuerySolution, name: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
     try:
-        return row[name]  # type: ignore[return-value]
+        return cast("ox.NamedNode | ox.BlankNode | ox.Literal | None", row[name])
     except (KeyError, IndexError):
         return None
 
@@ -310,7 +311,7 @@ def validate_with_sparql(triples: Sequence[ox.Triple], *, context: object,
         raise UsageError(f"cannot use a {type(context).__name__} as validation context")
     scratch = ox.Store()
     scratch.extend(_quads(shapes.vocabulary_triples))
-    scratch.extend(_quads(context))  # type: ignore[arg-type]
+    scratch.extend(_quads(context))
     scratch.extend(_quads(triples))
     return validate_store(scratch, shapes)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
-from rdflib.term import BNode, Literal, Node, URIRef
+from rdflib.term import BNode, Identifier, Literal, Node, URIRef
 
 from graphkit.validation.report import SH, Finding, Report, path_text
 from graphkit.validation.shapes import Shapes
@@ -95,7 +96,8 @@ def _finding(results: rdflib.Graph, result: Node, shapes_graph: rdflib.Graph) ->
     path = results.value(result, _SH.resultPath)
     value = results.value(result, _SH.value)
     shape = results.value(result, _SH.sourceShape)
-    messages = list(results.objects(result, _SH.resultMessage))
+    # graph terms are Identifiers (ordered); rdflib types them as Node
+    messages = cast("list[Identifier]", list(results.objects(result, _SH.resultMessage)))
     english = [m for m in messages if isinstance(m, Literal) and m.language in (None, "en")]
     message = str(min(english or messages)) if messages else ""
     return Finding(

@@ -107,7 +107,7 @@ class _Reader:
         except AnswerCutError:
             over = True
         if not over:
-            return rows  # type: ignore[return-value]
+            return rows
         if len(nodes) == 1:
             return self._pages(nodes[0], pattern, what)
         half = len(nodes) // 2
@@ -127,7 +127,7 @@ class _Reader:
                 rows = list(self.store.query(query))  # type: ignore[attr-defined]
             except AnswerCutError:
                 break
-            found.extend(rows)  # type: ignore[arg-type]
+            found.extend(rows)
             if len(rows) < self.max_rows:
                 return found
         raise RemoteStoreError(
@@ -158,32 +158,32 @@ class _Reader:
             return
         found: dict[object, list[ox.Triple]] = {n: [] for n in iris}
         for row in self._batched(iris, "?n ?p ?o", "triples"):
-            found[row["n"]].append(ox.Triple(row["n"], row["p"], row["o"]))  # type: ignore[arg-type]
+            found[row["n"]].append(ox.Triple(row["n"], row["p"], row["o"]))
         parents = [n for n, ts in found.items() if any(isinstance(t.object, ox.BlankNode)
                                                          for t in ts)]
         blanks: dict[object, set[ox.Triple]] = {}
         for row in self._batched(parents, "?n ?p ?b FILTER(isBlank(?b)) ?b ?q ?v",
                                  "triples through blank nodes"):
             blanks.setdefault(row["b"], set()).add(
-                ox.Triple(row["b"], row["q"], row["v"]))  # type: ignore[arg-type]
+                ox.Triple(row["b"], row["q"], row["v"]))
         for node, triples in blanks.items():
             if node not in self.described:
                 self.blank[node] = sorted(triples, key=str)
-        for node, triples in found.items():
-            self.described[node] = triples
-            self.read.update(triples)
+        for node, node_triples in found.items():
+            self.described[node] = node_triples
+            self.read.update(node_triples)
 
     def follow(self, nodes: Iterable[object], predicate: ox.NamedNode) -> list[ox.Triple]:
         """``node predicate ?o`` for every node."""
         rows = self._batched(nodes, f"?n {predicate} ?o", f"values of {predicate}")
-        found = [ox.Triple(r["n"], predicate, r["o"]) for r in rows]  # type: ignore[arg-type]
+        found = [ox.Triple(r["n"], predicate, r["o"]) for r in rows]
         self.read.update(found)
         return found
 
     def inbound(self, nodes: Iterable[object], predicate: ox.NamedNode) -> list[ox.Triple]:
         """``?s predicate node`` for every node."""
         rows = self._batched(nodes, f"?s {predicate} ?n", f"subjects pointing at it by {predicate}")
-        found = [ox.Triple(r["s"], predicate, r["n"]) for r in rows]  # type: ignore[arg-type]
+        found = [ox.Triple(r["s"], predicate, r["n"]) for r in rows]
         self.read.update(found)
         return found
 
@@ -297,7 +297,7 @@ def store_size(store: object) -> int:
     rows = list(store.query(  # type: ignore[attr-defined]
         "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"))
     try:
-        return int(rows[0]["n"].value)  # type: ignore[index]
+        return int(rows[0]["n"].value)
     except (IndexError, KeyError, ValueError) as error:
         raise StoreError(f"{getattr(store, 'endpoint', store)!s}: counting its triples "
                          f"gave no number ({rows!r})") from error

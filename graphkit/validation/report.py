@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from typing import Any, cast
 
 import pyoxigraph as ox
 
@@ -218,7 +219,7 @@ def path_text(path: object, predicate: str | None = None) -> str | None:
 def _sparql_path(path: object) -> str:
     if isinstance(path, str):
         return f"<{path}>"
-    kind, inner = path  # type: ignore[misc]
+    kind, inner = cast("tuple[str, Any]", path)
     if kind == "inverse":
         return "^" + _group(inner)
     if kind == "sequence":
@@ -334,7 +335,8 @@ def _term(text: str, blanks: dict[str, ox.BlankNode]) -> ox.NamedNode | ox.Blank
     if text.startswith("_:"):
         return blanks.setdefault(text, ox.BlankNode())
     parsed = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES)))
-    return parsed.object  # type: ignore[return-value]
+    # one N-Triples term: never a quoted triple
+    return cast("ox.NamedNode | ox.BlankNode | ox.Literal", parsed.object)
 
 
 def _short(path: str) -> str:

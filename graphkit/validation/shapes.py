@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -113,7 +114,7 @@ def parse_file(path: Path, format: RdfFormat | None = None) -> list[ox.Triple]:
         stream.seek(0)
         try:
             return [ox.Triple(q.subject, q.predicate, q.object)
-                    for q in ox.parse(stream, fmt.oxigraph, base_iri=path.resolve().as_uri())]
+                    for q in ox.parse(cast(IO[bytes], stream), fmt.oxigraph, base_iri=path.resolve().as_uri())]
         except SyntaxError as error:
             raise _rdf_syntax_error(error, str(path)) from error
 
