@@ -11,7 +11,10 @@ import contextlib
 import os
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -72,3 +75,17 @@ def wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, *,
         time.sleep(0.2)
     raise AssertionError(f"graphkit serve did not come up (exit {process.poll()}):\n"
                          f"{log.read_text(errors='replace')[-3000:]}")
+
+
+@contextlib.contextmanager
+def serving_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A stand-in HTTP server on 127.0.0.1 (a free port) answering with ``handler``, in a
+    thread; yields its base URL (``http://127.0.0.1:PORT``) and stops at the end."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

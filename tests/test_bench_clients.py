@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +16,7 @@ import pytest
 
 from bench import common
 from bench.mix import JSON, KeepAlive
+from tests.support import serving_handler
 
 
 class _Echo(BaseHTTPRequestHandler):
@@ -55,14 +55,8 @@ class _Echo(BaseHTTPRequestHandler):
 @pytest.fixture
 def echo() -> Iterator[str]:
     _Echo.connections = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_handler(_Echo) as base:
+        yield base
 
 
 def test_keep_alive_sends_the_query_and_accept_over_one_connection(echo: str) -> None:

@@ -4,15 +4,15 @@ not on the wording of its message."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from graphkit.analytics import remote_read
 from graphkit.errors import AnswerCutError, RemoteStoreError
 from graphkit.stores.remote import RemoteStore
+from tests.support import serving_handler
 
 TWO_ROWS = (b'{"head": {"vars": ["s"]}, "results": {"bindings": ['
             b'{"s": {"type": "uri", "value": "http://example.org/a"}},'
@@ -40,14 +40,8 @@ class _CuttingServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def cutting_endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CuttingServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_handler(_CuttingServer) as base:
+        yield f"{base}/sparql"
 
 
 def test_a_cut_answer_raises_answer_cut_error_with_the_row_cap(cutting_endpoint: str) -> None:
