@@ -136,12 +136,22 @@ def quick_plan() -> Plan:
     return plan
 
 
+#: ``python -m MODULE ARGS`` with Python's SIGINT handler installed even when this process
+#: was started with SIGINT ignored (``nohup``, a background job of a script), which the child
+#: would inherit: then the interrupt at a step's budget would do nothing, its servers would not
+#: stop in order, and SIGKILL would come only after :data:`GRACE`.
+_LAUNCH = ("import runpy, signal, sys; "
+           "signal.signal(signal.SIGINT, signal.default_int_handler); "
+           "sys.argv = sys.argv[1:]; "
+           "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)")
+
+
 def run_step(step: Step, *, timeout: float, env: dict[str, str]) -> None:
     """Run one module in its own process group; interrupt it past ``timeout``."""
     if importlib.util.find_spec(step.module) is None:
         step.outcome = "skipped: the module is not there"
         return
-    command = [sys.executable, "-m", step.module, *step.argv]
+    command = [sys.executable, "-c", _LAUNCH, step.module, *step.argv]
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=PROJECT, start_new_session=True,
                                env={**env, SIZE_VARIABLE: step.size})

@@ -135,6 +135,22 @@ def test_a_step_past_its_budget_is_interrupted_and_one_that_does_not_fit_skipped
     assert "OVER budget" not in (out / "RESULTS.md").read_text()
 
 
+def test_a_step_is_interrupted_in_order_even_when_the_suite_ignores_sigint(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started by ``nohup`` or as a script's background job, the suite inherits SIGINT
+    ignored; its steps must still stop at the interrupt, not wait for SIGKILL."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forever = suite.Step("http.server", ["0", "--bind", "127.0.0.1"], budget=30)
+        suite.run_step(forever, timeout=1.5, env={})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert forever.outcome.startswith("INTERRUPTED")
+    assert forever.elapsed < 1.5 + suite.GRACE / 3
+
+
 def test_slow_peers_run_fewer_times_starting_from_the_agreement_run() -> None:
     from bench.query_mix import latencies
 
