@@ -83,7 +83,7 @@ def test_threads_stream_and_report_errors() -> None:
 
 def test_the_pool_streams_reports_errors_and_sees_writes(tmp_path: Path) -> None:
     store = filled(OxigraphStore(tmp_path / "store"))
-    pool = WorkerPool(store, workers=2, timeout=10)
+    pool = WorkerPool(store, workers=2, timeout=10, follow=None)  # generations: writes only
     pool.start()
     try:
         check_streaming_and_errors(pool)
@@ -147,6 +147,28 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_the_pool_follows_a_compaction_with_a_new_snapshot(tmp_path: Path) -> None:
+    """RocksDB compacts in the background after a load; the workers must not stay on the
+    snapshot of the uncompacted tables until the next write."""
+    store = filled(OxigraphStore(tmp_path / "store"))
+    pool = WorkerPool(store, workers=1, timeout=10, follow=0.1)
+    pool.start()
+    try:
+        pool.write(lambda: store.update("INSERT DATA { <http://e/late> <http://e/p> 1 }"))
+        assert wait_for(lambda: pool._tables() == pool._tables_seen)  # settled
+        written = pool.generation
+        tables = pool._tables()
+        store.raw.optimize()  # a compaction, as RocksDB runs one in the background
+        assert pool._tables() != tables
+        assert wait_for(lambda: pool.generation > written)
+        assert pool._tables_seen == pool._tables()
+        answer = b"".join(pool.open(QueryJob("ASK { <http://e/late> ?p ?o }", formats=FORMATS)))
+        assert b"true" in answer
+    finally:
+        pool.close()
+        store.close()
 
 
 def test_stream_from_thread() -> None:

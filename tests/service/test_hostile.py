@@ -161,9 +161,10 @@ def test_writes_reach_the_workers_and_old_snapshots_go(disk_store: OxigraphStore
             for _ in range(3):  # every worker, whichever takes the query, sees the write
                 seen = client.get("/sparql", params={"query": f"ASK {{ ?s ?p {n} }}"})
                 assert seen.json()["boolean"] is True
-        assert pool.generation == 6
+        # one snapshot per write (more if the store compacted meanwhile: the pool follows)
+        assert pool.generation >= 6
         kept = sorted(int(p.name) for p in snapshots.iterdir())
-        assert kept[-1] == 6 and len(kept) <= 3, kept  # the latest, and what workers hold
+        assert kept[-1] == pool.generation and len(kept) <= 3, kept  # the latest, and held
     assert not snapshots.exists()  # the pool cleans up when the app stops
 
 
