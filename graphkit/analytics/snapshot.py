@@ -296,9 +296,8 @@ class _Reader:
         from graphkit.stores.oxigraph import OxigraphStore
 
         self.store = store
-        embedded = isinstance(store, OxigraphStore)
         self.raw = store.raw if isinstance(store, OxigraphStore) else None
-        self.paged = not embedded  # the embedded store has no row cap: its SPARQL order
+        self.paged = self.raw is None  # the embedded store has no row cap: its SPARQL order
         self.page_size = page_size
 
     def _remote(self, query: str,

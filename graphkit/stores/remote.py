@@ -57,12 +57,11 @@ from graphkit.errors import (
     AnswerCutError,
     GraphkitError,
     InputError,
-    QueryTimeoutError,
     RemoteStoreError,
     StoreError,
     UsageError,
 )
-from graphkit.formats import RdfFormat, ResultFormat
+from graphkit.formats import RdfFormat
 from graphkit.nesting import check_rdf
 from graphkit.settings import DEFAULT_REMOTE_SYSTEM_GRAPHS
 from graphkit.stores.base import (
@@ -85,14 +84,13 @@ from graphkit.stores.remote_wire import (
     _graph_ref,
     _header,
     _insert_data,
-    _plain_blank_nodes,
     _query_form,
     _read,
     _read_all,
     _server_message,
     _text,
     _tls_context,
-    _truthy,
+    parse_answer,
     retry_deadlocks,
     sparql_errors,
 )
@@ -233,7 +231,7 @@ class RemoteStore:
                                      "abandoned")
                 finally:
                     answer.response.close()
-            return self._parse_answer(body, headers)
+            return parse_answer(self.endpoint, body, headers)
 
         return retry_deadlocks(run, deadline=deadline)
 
@@ -274,41 +272,6 @@ class RemoteStore:
             sparql.setCredentials(self._user, self._password, realm=self._realm or "SPARQL")
             sparql.setHTTPAuth(DIGEST if scheme is HttpAuth.DIGEST else BASIC)
         return sparql
-
-    def _parse_answer(self, body: bytes, headers: Mapping[str, str]) -> QueryResult:
-        state = _header(headers, "X-SQL-State")
-        if state:
-            message = _header(headers, "X-SQL-Message") or state
-            if state == "S1TAT":
-                raise QueryTimeoutError(f"{self.endpoint}: the server stopped the query at its "
-                                        f"time limit and answered in part: {message}")
-            raise RemoteStoreError(f"{self.endpoint}: the server answered in part: {message}")
-        cut = _header(headers, "X-SPARQL-MaxRows")
-        if cut:
-            raise AnswerCutError(
-                f"{self.endpoint}: the server cut the answer at {cut} rows (Virtuoso's "
-                "ResultSetMaxRows); page it with LIMIT/OFFSET or raise the limit",
-                rows=int(cut) if cut.strip().isdigit() else None)
-        media = (_header(headers, "Content-Type") or "").split(";")[0].strip().lower()
-        results = ResultFormat.from_media_type(media)
-        rdf = RdfFormat.from_media_type(media)
-        try:
-            if results is not None:
-                parsed = ox.parse_query_results(_plain_blank_nodes(body, results),
-                                                format=results.oxigraph)
-                if isinstance(parsed, ox.QuerySolutions):
-                    if [v.value for v in parsed.variables] == ["__ASK_RETVAL"]:
-                        # Virtuoso's ASK: one row holding 1 for true, no row for false
-                        return QueryResult(any(_truthy(row[0]) for row in parsed))
-                    return QueryResult(parsed)
-                return QueryResult(parsed)
-            if rdf is not None:
-                return QueryResult([quad.triple for quad in ox.parse(body, format=rdf.oxigraph)])
-        except SyntaxError as error:
-            raise RemoteStoreError(f"{self.endpoint}: the answer ({media}) does not parse: "
-                                   f"{error}") from error
-        raise RemoteStoreError(f"{self.endpoint}: the answer is {media or 'untyped'}, neither "
-                               "a SPARQL result format nor RDF")
 
     # -- graphs -----------------------------------------------------------------------
     def add_graph(self, graph: str) -> None:

@@ -34,6 +34,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from graphkit.errors import (
+    AnswerCutError,
     GraphkitError,
     InputError,
     QuerySyntaxError,
@@ -43,7 +44,7 @@ from graphkit.errors import (
     position_of,
 )
 from graphkit.formats import RdfFormat, ResultFormat, is_gzip_path
-from graphkit.stores.base import LoadSource, Progress
+from graphkit.stores.base import LoadSource, Progress, QueryResult
 
 #: Stands for "no graph" in a dataset: the Protocol cannot say "empty" any other way.
 EMPTY_GRAPH = "urn:graphkit:empty-graph"
@@ -311,3 +312,41 @@ def retry_deadlocks(action: Callable[[], T], *, deadline: float | None = None) -
                 raise
             time.sleep(pause)
     return action()
+
+
+def parse_answer(endpoint: str, body: bytes, headers: Mapping[str, str]) -> QueryResult:
+    """A query's answer from ``endpoint``, or the error its headers report (a partial
+    answer at the time limit, one cut at the row cap) or its body makes (no parse)."""
+    state = _header(headers, "X-SQL-State")
+    if state:
+        message = _header(headers, "X-SQL-Message") or state
+        if state == "S1TAT":
+            raise QueryTimeoutError(f"{endpoint}: the server stopped the query at its "
+                                    f"time limit and answered in part: {message}")
+        raise RemoteStoreError(f"{endpoint}: the server answered in part: {message}")
+    cut = _header(headers, "X-SPARQL-MaxRows")
+    if cut:
+        raise AnswerCutError(
+            f"{endpoint}: the server cut the answer at {cut} rows (Virtuoso's "
+            "ResultSetMaxRows); page it with LIMIT/OFFSET or raise the limit",
+            rows=int(cut) if cut.strip().isdigit() else None)
+    media = (_header(headers, "Content-Type") or "").split(";")[0].strip().lower()
+    results = ResultFormat.from_media_type(media)
+    rdf = RdfFormat.from_media_type(media)
+    try:
+        if results is not None:
+            parsed = ox.parse_query_results(_plain_blank_nodes(body, results),
+                                            format=results.oxigraph)
+            if isinstance(parsed, ox.QuerySolutions):
+                if [v.value for v in parsed.variables] == ["__ASK_RETVAL"]:
+                    # Virtuoso's ASK: one row holding 1 for true, no row for false
+                    return QueryResult(any(_truthy(row[0]) for row in parsed))
+                return QueryResult(parsed)
+            return QueryResult(parsed)
+        if rdf is not None:
+            return QueryResult([quad.triple for quad in ox.parse(body, format=rdf.oxigraph)])
+    except SyntaxError as error:
+        raise RemoteStoreError(f"{endpoint}: the answer ({media}) does not parse: "
+                               f"{error}") from error
+    raise RemoteStoreError(f"{endpoint}: the answer is {media or 'untyped'}, neither "
+                           "a SPARQL result format nor RDF")
