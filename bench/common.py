@@ -11,7 +11,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -97,7 +97,7 @@ class Timing:
         return f"{min(self.seconds):.3f}–{max(self.seconds):.3f}"
 
 
-def interleaved(variants: dict[str, Callable[[], object]], *, repeat: int,
+def interleaved(variants: Mapping[str, Callable[[], object]], *, repeat: int,
                 setup: Callable[[str], None] | None = None) -> dict[str, Timing]:
     """Run each variant ``repeat`` times, round-robin, so that noise hits all alike."""
     timings = {name: Timing(name, []) for name in variants}

@@ -19,6 +19,7 @@ Run: ``python -m bench.linked_data [--orgs 40000] [--repeat 5] [--pages 40]``
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import gzip
 import logging
@@ -27,7 +28,9 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import IO, cast
 
+import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from bench.common import (
@@ -62,7 +65,7 @@ def sample(store: OxigraphStore, per_kind: int, seed: int = 7) -> dict[str, list
         prefix = f"{BASE}id/{kind}/"
         rows = store.query(f"SELECT DISTINCT ?s WHERE {{ ?s a ?t FILTER(STRSTARTS(STR(?s), "
                            f"\"{prefix}\") && !CONTAINS(STR(?s), \"#\")) }} LIMIT 20000").rows()
-        iris = sorted(row["s"].value for row in rows)
+        iris = sorted(cast(ox.NamedNode, row["s"]).value for row in rows)  # the filter keeps IRIs
         if iris:
             chosen[kind] = ["/" + i[len(BASE):] for i in rng.sample(iris, min(per_kind, len(iris)))]
     return chosen
@@ -143,7 +146,9 @@ def main(argv: list[str] | None = None) -> None:
             with open(out, "wb") as sink:
                 if format.gzipped:
                     with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=6) as packed:
-                        store.dump(packed, format=format.rdf_format)
+                        # GzipFile is a binary file in all but name (typeshed does not
+                        # make it an IO[bytes])
+                        store.dump(cast(IO[bytes], packed), format=format.rdf_format)
                 else:
                     store.dump(sink, format=format.rdf_format)
 
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         timings: dict[str, Timing] = interleaved({
             "graphkit export (library)": export,
             "/dumps/, written for the request": download,
-            "/dumps/, already on disk": lambda warm=warm: download(warm),
+            "/dumps/, already on disk": functools.partial(download, warm),
         }, repeat=args.repeat, setup=fresh)
         base = timings["graphkit export (library)"].median
         for name, timing in timings.items():

@@ -30,6 +30,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -200,7 +201,8 @@ async def _run_level(base: str, level: Level, entities: list[str], first: int) -
                    for i in range(level.clients)]
         results = await asyncio.gather(_writer(client, base, level, deadline, first, rng),
                                        *readers)
-    return int(results[0])
+    # the writer's count: gather's stubs type the list as the join of int and the readers' None
+    return int(cast(int, results[0]))
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import shutil
 import statistics
@@ -208,7 +209,7 @@ def _rdflib_reason(key: str, args: argparse.Namespace) -> str:
     reason = (f"skipped above {args.rdflib_max_orgs:,} organisations (`--rdflib-max-orgs`): "
               "it parses the whole file into Python objects")
     smaller: list[dict[str, Any]] = [
-        data for tag, data in read_data(SECTION).items()
+        data for tag, data in cast(dict[str, dict[str, Any]], read_data(SECTION)).items()
         if tag and 0 < int(data.get("orgs") or 0) <= args.rdflib_max_orgs]
     for data in reversed(smaller):
         peer = data.get("peers", {}).get(key)
@@ -248,9 +249,10 @@ def run_all(args: argparse.Namespace, size: int, servers: dict[str, Server],
             locals_: dict[str, Local], skipped: dict[str, str]) -> tuple[dict[str, object], str]:
     names = {**{k: s.name for k, s in servers.items()}, **{k: x.name for k, x in locals_.items()}}
     order = [k for k in SERVERS + LOCALS if k in names]
-    peers = {k: {"name": s.name, "kind": "server", "startup_s": s.startup,
-                 "loading_s": s.loading, "memory_mib": s.rss() / 2**20}
-             for k, s in servers.items()}
+    peers: dict[str, dict[str, Any]] = {
+        k: {"name": s.name, "kind": "server", "startup_s": s.startup,
+            "loading_s": s.loading, "memory_mib": s.rss() / 2**20}
+        for k, s in servers.items()}
     peers |= {k: {"name": x.name, "kind": "in-process", "startup_s": x.loading,
                   "loading_s": x.loading, "memory_mib": x.memory / 2**20}
               for k, x in locals_.items()}
@@ -274,7 +276,8 @@ def run_all(args: argparse.Namespace, size: int, servers: dict[str, Server],
     parts.append(_throughput(args, servers, data))
     parts.append(_latency(args, servers, locals_, order, names, data))
     if not args.no_stream:
-        streamed = {k: servers[k] for k in ("ours", "oxigraph") if k in servers}
+        streamed: dict[str, Server] = {k: servers[k] for k in ("ours", "oxigraph")
+                                       if k in servers}
         text, stream = memory_section(streamed)
         parts.append(text)
         data["stream"] = stream
@@ -377,7 +380,7 @@ def _latency(args: argparse.Namespace, servers: dict[str, Server], locals_: dict
             for key in order:
                 if key in servers:
                     url = servers[key].url
-                    runners[key] = (lambda u=url, a=accept, q=query: client.ask(u, a, q))
+                    runners[key] = functools.partial(client.ask, url, accept, query)
                 else:
                     runners[key] = locals_[key].runner(accept, query)
             seconds = latencies(runners, repeat=args.repeat, slow_repeat=args.slow_repeat,

@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 from fastapi import FastAPI
+from starlette.types import Message
 
 from bench.common import (
     PROJECT,
@@ -196,12 +197,14 @@ def asyncio_bench(args: argparse.Namespace, local: Path, urls: dict[str, str],
     try:
         loop.run_until_complete(stack.enter_async_context(app.router.lifespan_context(app)))
         executor: QueryExecutor = app.state.executor
-        formats = {QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
-                   QueryKind.GRAPH: RdfFormat.N_TRIPLES}
+        formats: dict[QueryKind, ResultFormat | RdfFormat] = {
+            QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
+            QueryKind.GRAPH: RdfFormat.N_TRIPLES}
         rows: dict[str, Row] = {}
         for name, (accept, query) in LOOKUPS.items():
             job = QueryJob(query, formats=formats, base_iri="https://w3id.org/ogkg/sparql")
-            variants: dict[str, Callable[[], object]] = {
+            # called with no argument; the lambdas' defaults bind this iteration's values
+            variants: dict[str, Callable[..., object]] = {
                 "in-process": lambda q=query: in_process(store.raw, q),
                 "worker": lambda j=job: loop.run_until_complete(_worker(executor, j)),
                 "app": lambda a=accept, q=query: loop.run_until_complete(
@@ -250,13 +253,13 @@ async def _asgi(app: FastAPI, accept: str, query: str) -> int:
              "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "state": {}}
     status = 0
 
-    async def receive() -> dict[str, object]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: Message) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
-            status = int(message["status"])  # type: ignore[call-overload]
+            status = int(message["status"])
 
     await app(scope, receive, send)
     if status != 200:

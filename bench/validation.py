@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -160,7 +161,7 @@ CHILDREN = {"sparql": child_sparql, "pyshacl": child_pyshacl, "contribution": ch
 
 
 def _run_child(kind: str, orgs: int, repeat: int, *, cap: float | None = None
-               ) -> dict[str, object]:
+               ) -> dict[str, Any]:
     """Run one child; with ``cap`` seconds, a child still running then is stopped and the
     result says ``capped`` (its time is more than ``cap``)."""
     command = [sys.executable, "-m", "bench.validation", "--child", kind, str(orgs), str(repeat)]
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
 
     for orgs in (args.small, args.large):
         synthetic_file(orgs)
-    runs: dict[tuple[str, int], dict[str, object]] = {}
+    runs: dict[tuple[str, int], dict[str, Any]] = {}
     # the compiled engine at both sizes and the contribution first, then pySHACL (slow)
     runs[("sparql", args.small)] = _run_child("sparql", args.small, args.repeat)
     runs[("sparql", args.large)] = _run_child("sparql", args.large, args.repeat)
@@ -210,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     _write(args, runs, incremental)
 
 
-def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, object]],
-           incremental: dict[str, object] | None) -> None:
+def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, Any]],
+           incremental: dict[str, Any] | None) -> None:
     rows = []
     for (engine, orgs), run in runs.items():
         name = "compiled SPARQL (Oxigraph)" if engine == "sparql" else "pySHACL"
@@ -221,7 +222,7 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
                          f"more than {float(run['capped']):,.0f} (stopped)", "–", "0",
                          "–", "–", "–"])
             continue
-        timing = Timing(engine, list(run["seconds"]))  # type: ignore[arg-type]
+        timing = Timing(engine, list(run["seconds"]))
         rows.append([name, f"{orgs:,} orgs, {run['triples']:,} triples ({size:,} data)",
                      f"{timing.median:.2f}", timing.spread, str(len(timing.seconds)),
                      f"{run['findings']:,}", str(run["digest"]), f"{run['peak_mib']:,.0f}"])
@@ -238,16 +239,16 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
         fast, slow = runs.get(("sparql", orgs)), runs.get(("pyshacl", orgs))
         if fast is None or slow is None:
             continue
-        fast_s = statistics.median(fast["seconds"])  # type: ignore[arg-type]
+        fast_s = statistics.median(fast["seconds"])
         if "capped" in slow:
-            bound = float(slow["capped"]) / args.pyshacl_repeat / fast_s  # type: ignore[arg-type]
+            bound = float(slow["capped"]) / args.pyshacl_repeat / fast_s
             body.append(f"**Speed-up at {orgs:,} organisations ({fast['triples']:,} triples): "
                         f"more than {bound:.0f}× (a lower bound: pySHACL was stopped after "
-                        f"{float(slow['capped']):,.0f} s) — "  # type: ignore[arg-type]
+                        f"{float(slow['capped']):,.0f} s) — "
                         f"{verdict(bound, 20, at_most=False)}; findings not compared "
                         f"(pySHACL did not finish).**\n")
             continue
-        ratio = statistics.median(slow["seconds"]) / fast_s  # type: ignore[arg-type]
+        ratio = statistics.median(slow["seconds"]) / fast_s
         same = fast["digest"] == slow["digest"]
         body.append(f"**Speed-up at {orgs:,} organisations ({fast['triples']:,} triples), "
                     f"both engines measured: {ratio:.1f}× — {verdict(ratio, 20, at_most=False)}; "
@@ -256,13 +257,13 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
     if ("pyshacl", args.large) not in runs:
         big = runs[("sparql", args.large)]
         small = runs[("pyshacl", args.small)]
-        per_triple = statistics.median(small["seconds"]) / int(small["triples"])  # type: ignore[arg-type]
-        estimate = per_triple * int(big["triples"]) / 60  # type: ignore[arg-type]
+        per_triple = statistics.median(small["seconds"]) / int(small["triples"])
+        estimate = per_triple * int(big["triples"]) / 60
         body.append(f"pySHACL was not run at {args.large:,} organisations (`--pyshacl-large` "
                     f"runs it): scaled linearly from its {args.small:,}-organisation time it "
                     f"would need about {estimate:.0f} min there (an extrapolation, not a "
                     f"measurement). The compiled engine validates {big['triples']:,} triples "
-                    f"in {statistics.median(big['seconds']):.1f} s "  # type: ignore[arg-type]
+                    f"in {statistics.median(big['seconds']):.1f} s "
                     f"with a peak of {big['peak_mib']:,.0f} MiB (loading included).")
     body.append(_contribution_paragraph(incremental))
     command = (f"python -m bench.validation --small {args.small} --large {args.large} "
@@ -279,12 +280,12 @@ def _write(args: argparse.Namespace, runs: dict[tuple[str, int], dict[str, objec
     write_section(name, title, command, "\n".join(body))
 
 
-def _contribution_paragraph(incremental: dict[str, object] | None) -> str:
+def _contribution_paragraph(incremental: dict[str, Any] | None) -> str:
     """The paragraph about validating a contribution incrementally."""
     if incremental is None:
         return ("\nThe contribution was not measured in this run (`--no-contribution`): "
                 "its target is stated against ≈1 M triples (`--large 40000`).")
-    inc = Timing("incremental", list(incremental["seconds"]))  # type: ignore[arg-type]
+    inc = Timing("incremental", list(incremental["seconds"]))
     return (
         f"\n**Contribution of {incremental['contribution']:,} triples against a store of "
         f"{incremental['triples']:,} triples (incremental): median {inc.median:.3f} s "
@@ -293,7 +294,7 @@ def _contribution_paragraph(incremental: dict[str, object] | None) -> str:
         f"{incremental['read']:,} triples of context from the store; its "
         f"{incremental['findings']:,} findings about the contribution are "
         f"{'the same as' if incremental['same'] else 'NOT the same as'} those of a full "
-        f"validation of store + contribution ({float(incremental['full_seconds']):.1f} s) "  # type: ignore[arg-type]
+        f"validation of store + contribution ({float(incremental['full_seconds']):.1f} s) "
         f"restricted to the contribution's nodes. Peak memory of that process: "
         f"{incremental['peak_mib']:,.0f} MiB.")
 

@@ -9,6 +9,7 @@ import io
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
@@ -142,7 +143,9 @@ def merged(data: bytes, format: RdfFormat) -> rdflib.Graph:
 def from_terms(triples: Iterable[object]) -> rdflib.Graph:
     items = list(triples)
     assert all(isinstance(t, ox.Triple) for t in items), items[:3]
-    return merged(ox.serialize(items, format=ox.RdfFormat.N_TRIPLES), RdfFormat.N_TRIPLES)
+    data = ox.serialize(cast("list[ox.Triple]", items), format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None  # without an output, serialize returns the bytes
+    return merged(data, RdfFormat.N_TRIPLES)
 
 
 def content(store: Store, graph: str) -> rdflib.Graph:

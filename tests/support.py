@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -89,3 +90,10 @@ def serving_handler(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The ``.value`` of an IRI, blank node or literal; the data the tests read holds no
+    RDF-star triple (which has no ``.value``)."""
+    assert not isinstance(term, ox.Triple), term
+    return term.value

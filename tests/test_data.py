@@ -36,6 +36,7 @@ import importlib.util
 import re
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 import pycountry
 import pyoxigraph
@@ -43,6 +44,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.term import Identifier
 
 from tests.support import PROJECT, need, shared_path
 from tests.vocabulary import (
@@ -150,7 +152,7 @@ def test_data_file_describes_its_one_source_document(path: Path) -> None:
     assert graph.value(source, DCTERMS.identifier) is not None, f"{source}: seed stem as dcterms:identifier"
     assert graph.value(source, OGK.publicationType) is not None, f"{source}: ogk:publicationType"
     assert not set(graph.objects(source, PROV.wasDerivedFrom)), "the source itself carries no derivation"
-    derived = {o for o in graph.objects(None, PROV.wasDerivedFrom)}
+    derived = cast("set[Identifier]", {o for o in graph.objects(None, PROV.wasDerivedFrom)})
     assert derived == {source}, f"{path.name} derives statements from other sources: {sorted(derived - {source})}"
 
 
@@ -177,7 +179,7 @@ def test_source_publishers_and_creators_are_described_entities(data: Graph) -> N
 
 def test_every_class_and_property_is_declared_or_from_a_reused_vocabulary(data: Graph, vocabulary: Graph) -> None:
     classes = {o for o in data.objects(None, RDF.type) if isinstance(o, URIRef)}
-    properties = set(data.predicates())
+    properties = cast("set[URIRef]", set(data.predicates()))  # predicates are IRIs
     declared_classes = set(vocabulary.subjects(RDF.type, OWL.Class))
     declared_properties: set[object] = set()
     for kind in PROPERTY_TYPES:
@@ -231,7 +233,7 @@ def test_every_entity_is_derived_from_its_sources_with_a_quoted_qualified_deriva
         assert derived <= sources, f"{entity}: derived from something that is not a source document"
         qualified: dict[object, int] = {}
         for derivation in data.objects(entity, PROV.qualifiedDerivation):
-            assert isinstance(derivation, BNode) or derivation.startswith(ID_BASE), derivation
+            assert isinstance(derivation, BNode) or cast(URIRef, derivation).startswith(ID_BASE), derivation
             assert (derivation, RDF.type, PROV.Derivation) in data, f"{entity}: derivation typed prov:Derivation"
             source = data.value(derivation, PROV.entity)
             assert source not in qualified, f"{entity}: one qualified derivation per source"
@@ -249,7 +251,7 @@ def test_every_quote_is_verbatim_in_its_seed(data: Graph, seeds: dict[str, str])
     count = 0
     for derivation, quote in data.subject_objects(OGK.quote):
         count += 1
-        stem = stems[data.value(derivation, PROV.entity)]
+        stem = stems[cast(URIRef, data.value(derivation, PROV.entity))]
         if normalise(str(quote)) not in seeds[stem]:
             bad.append(f"{stem}: {quote}")
     assert count > 400
@@ -394,7 +396,7 @@ def iso_names(record: object) -> set[str]:
 
 
 def test_countries_carry_consistent_iso_codes_and_the_eu_authority(data: Graph) -> None:
-    countries = set(data.subjects(RDF.type, OGK.Country))
+    countries = cast("set[Identifier]", set(data.subjects(RDF.type, OGK.Country)))
     assert len(countries) > 20
     for country in sorted(countries):
         alpha2, alpha3 = data.value(country, OGK.iso3166Alpha2), data.value(country, OGK.iso3166Alpha3)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
@@ -25,9 +26,9 @@ def _concepts(path: Path) -> dict[str, str]:
     """Concept IRI → English preferred label, read straight from the file."""
     store = ox.Store()
     store.load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return {row["c"].value: row["l"].value for row in store.query(
+    return {row["c"].value: row["l"].value for row in cast(ox.QuerySolutions, store.query(
         f"SELECT ?c ?l WHERE {{ ?c <{SKOS}inScheme> ?s ; <{SKOS}prefLabel> ?l "
-        f"FILTER(langMatches(lang(?l), 'en')) }}")}
+        f"FILTER(langMatches(lang(?l), 'en')) }}"))}
 
 
 @pytest.mark.parametrize("path", SCHEMES, ids=[p.stem for p in SCHEMES])

@@ -21,7 +21,7 @@ from graphkit.importers.csv_templates import TEMPLATES, template_dir
 from graphkit.importers.popolo import SourceInfo, import_popolo, popolo_to_rdf
 from graphkit.stores import OxigraphStore
 from graphkit.validation import validate
-from tests.support import PROJECT, shared_path
+from tests.support import PROJECT, shared_path, value
 
 BASE = "https://w3id.org/ogkg/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -48,8 +48,8 @@ def violations(result: ImportResult, context: object = None) -> list[str]:
 
 
 def subjects_of(result: ImportResult, cls: str) -> set[str]:
-    return {t.subject.value for t in result.triples
-            if t.predicate.value == RDF_TYPE and t.object.value == cls}
+    return {value(t.subject) for t in result.triples
+            if t.predicate.value == RDF_TYPE and value(t.object) == cls}
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -150,7 +150,7 @@ def test_membership_row_asserts_the_role_shortcut(vocabulary: Vocabulary) -> Non
     text = ("member,organisation,role,start,source,source_title\n"
             "org/ndi,org/ogp-lowg,co-chair,2013,https://example.org/lowg,LOWG page\n")
     result = import_csv(text, template="memberships", vocabulary=vocabulary)
-    pairs = {(t.subject.value, t.predicate.value, t.object.value) for t in result.triples}
+    pairs = {(value(t.subject), t.predicate.value, value(t.object)) for t in result.triples}
     assert (f"{BASE}id/org/ndi", "https://w3id.org/ogkg/ns#coChairs",
             f"{BASE}id/org/ogp-lowg") in pairs
     assert (f"{BASE}id/org/ndi", "http://www.w3.org/ns/org#memberOf",
@@ -235,7 +235,7 @@ def test_popolo_spec_example_arrives(name: str, vocabulary: Vocabulary) -> None:
     result = import_popolo(path, base_iri=BASE, vocabulary=vocabulary)
     cls = READ[name]
     assert result.counts[cls] >= 1
-    arrived = {(t.subject.value, t.object.value) for t in result.triples
+    arrived = {(value(t.subject), value(t.object)) for t in result.triples
                if t.predicate.value == IDENTIFIER}
     if "id" in document:
         assert any(value == document["id"] for _, value in arrived)
@@ -267,8 +267,8 @@ def test_popolo_spec_examples_together_validate(vocabulary: Vocabulary) -> None:
         "ogk:Person": 1, "ogk:Organisation": 1, "org:Post": 1, "org:Membership": 1,
         "ogk:Event": 1}
     membership = subjects_of(result, "http://www.w3.org/ns/org#Membership").pop()
-    links = {t.predicate.value: t.object.value for t in result.triples
-             if t.subject.value == membership}
+    links = {t.predicate.value: value(t.object) for t in result.triples
+             if value(t.subject) == membership}
     assert links["http://www.w3.org/ns/org#member"] in subjects_of(
         result, "https://w3id.org/ogkg/ns#Person")
     assert links["http://www.w3.org/ns/org#organization"] == f"{BASE}id/org/abc-inc"
@@ -285,7 +285,7 @@ def test_tasmanian_councillors_all_arrive_and_validate(vocabulary: Vocabulary) -
     ids: dict[str, set[str]] = {}
     for t in result.triples:
         if t.predicate.value == IDENTIFIER:
-            ids.setdefault(t.object.value, set()).add(t.subject.value)
+            ids.setdefault(value(t.object), set()).add(value(t.subject))
     persons = subjects_of(result, "https://w3id.org/ogkg/ns#Person")
     organisations = subjects_of(result, "https://w3id.org/ogkg/ns#Organisation")
     memberships = subjects_of(result, "http://www.w3.org/ns/org#Membership")
@@ -294,7 +294,7 @@ def test_tasmanian_councillors_all_arrive_and_validate(vocabulary: Vocabulary) -
         assert ids[person["id"]] & persons, person["id"]
     for organisation in document["organizations"]:
         assert ids[organisation["id"]] & organisations, organisation["id"]
-    member_of = Counter(t.subject.value for t in result.triples
+    member_of = Counter(value(t.subject) for t in result.triples
                         if t.predicate.value in ("http://www.w3.org/ns/org#member",
                                                  "http://www.w3.org/ns/org#organization"))
     assert all(member_of[m] == 2 for m in memberships)

@@ -14,6 +14,7 @@ from graphkit.load import load_files, project_graphs, sync_project
 from graphkit.nesting import JSON_LIMIT
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
+from tests.support import value
 
 DATA = Path(__file__).parent / "data"
 TTL = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -55,7 +56,7 @@ def test_sync_reloads_only_what_changed(tmp_path: Path) -> None:
     third = sync_project(store, settings)
     assert third.loaded == [settings.graph_iri("source/first")]
     assert third.removed == [settings.graph_iri("source/second")]
-    labels = [r["l"].value for r in store.query(
+    labels = [value(r["l"]) for r in store.query(
         "SELECT ?l WHERE { <https://w3id.org/ogkg/id/org/a> ?p ?l }").rows()]
     assert labels == ["A, renamed"]  # replaced, not added to
     assert settings.graph_iri("source/second") not in sizes(store)

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VANN
+from rdflib.term import Identifier, Node
 
 from tests.support import shared_path
 from tests.vocabulary import (
@@ -175,7 +177,7 @@ def _instances_for(cls: object) -> tuple[object, ...]:
 
 def _probe_node(graph: Graph, cls: object, name: str) -> URIRef:
     node = PROBE[name]
-    graph.add((node, RDF.type, cls))
+    graph.add((node, RDF.type, cast(Node, cls)))  # a class of the ontology
     if cls != SKOS.Concept:
         graph.add((node, PROV.wasDerivedFrom, PROBE["source"]))  # every entity carries evidence
     return node
@@ -199,7 +201,7 @@ def _probe_literal(graph: Graph, prop: URIRef) -> Literal:
     if rng == RDF.langString:
         return Literal("probe", lang="en")
     if rng in (ns.XSD.positiveInteger, ns.XSD.nonNegativeInteger):
-        return Literal(7, datatype=rng)
+        return Literal(7, datatype=cast(URIRef, rng))
     if rng == ns.XSD.string:
         return Literal("probe")
     return Literal("2024", datatype=ns.XSD.gYear)
@@ -217,8 +219,11 @@ def test_every_property_can_be_used_as_documented_without_inconsistency() -> Non
             continue
         literal = (prop, RDF.type, OWL.DatatypeProperty) in onto
         shared = prop not in functional  # values of a functional property would be merged
-        subjects = set(onto.objects(prop, RDFS.domain)) | set(onto.objects(prop, ns.SDO.domainIncludes))
-        objects = set(onto.objects(prop, RDFS.range)) | set(onto.objects(prop, ns.SDO.rangeIncludes))
+        # (the terms of a parsed graph are Identifiers, which sort)
+        subjects = cast("set[Identifier]", set(onto.objects(prop, RDFS.domain))
+                        | set(onto.objects(prop, ns.SDO.domainIncludes)))
+        objects = cast("set[Identifier]", set(onto.objects(prop, RDFS.range))
+                       | set(onto.objects(prop, ns.SDO.rangeIncludes)))
         for s_cls in sorted(subjects or UNDOCUMENTED):
             for o_cls in [None] if literal else sorted(objects or UNDOCUMENTED):
                 for s_type in _instances_for(s_cls):
@@ -251,7 +256,7 @@ def test_every_ogk_term_is_aligned_to_an_external_vocabulary() -> None:
     graph = ontology()
     terms = own_terms(graph)
 
-    def aligned(term: URIRef, seen: frozenset[URIRef] = frozenset()) -> bool:
+    def aligned(term: Node, seen: frozenset[Node] = frozenset()) -> bool:
         for predicate in ALIGNMENT_PREDICATES:
             for target in graph.objects(term, predicate):
                 if isinstance(target, URIRef) and not target.startswith(OWN_BASE):

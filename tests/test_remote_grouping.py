@@ -7,6 +7,7 @@ import pytest
 
 from graphkit.errors import InputError
 from graphkit.stores.remote import _by_graph
+from tests.support import value
 
 EX = "http://example.org/"
 
@@ -17,7 +18,7 @@ def test_quads_are_grouped_by_graph_and_the_default_graph_takes_the_given_name()
              ox.Quad(a, p, ox.Literal("2"), ox.DefaultGraph()),
              ox.Quad(a, p, ox.Literal("3"), ox.NamedNode(f"{EX}g"))]
     grouped = _by_graph(quads, default=f"{EX}target", name="")
-    assert {g: [t.object.value for t in ts] for g, ts in grouped.items()} == {
+    assert {g: [value(t.object) for t in ts] for g, ts in grouped.items()} == {
         f"{EX}g": ["1", "3"], f"{EX}target": ["2"]}
 
 

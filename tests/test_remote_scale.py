@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
@@ -102,10 +103,10 @@ def embedded(synthetic: Path) -> Iterator[OxigraphStore]:
         yield store
 
 
-def _ground(triples: object) -> set[str]:
+def _ground(triples: Iterable[ox.Quad]) -> set[str]:
     """The triples as N-Triples lines, blank nodes named alike (their count is kept)."""
     found = set()
-    for index, triple in enumerate(triples):  # type: ignore[call-overload]
+    for index, triple in enumerate(triples):
         subject = "_:b" if isinstance(triple.subject, ox.BlankNode) else str(triple.subject)
         value = "_:b" if isinstance(triple.object, ox.BlankNode) else str(triple.object)
         blank = "_:b" in (subject, value)
@@ -288,7 +289,8 @@ def test_analytics_over_virtuoso_as_over_the_embedded_store(
         path = _network(over_virtuoso, "/api/network/path", **ends)
         assert path == _network(over_oxigraph, "/api/network/path", **ends)
     assert path["path"] is not None and path["rows"], path
-    figures = {row["figure"]: row["value"] for row in summary["rows"]}  # type: ignore[index, union-attr]
+    figures = {row["figure"]: row["value"]
+               for row in cast("list[dict[str, object]]", summary["rows"])}
     assert figures, summary
 
 

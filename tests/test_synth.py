@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -31,9 +32,9 @@ def test_shape_matches_the_real_data(tmp_path: Path) -> None:
     write_synthetic(path, orgs=200, seed=1)
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-    counts = {row["c"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in store.query(
-        "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
-        use_default_graph_as_union=True)}
+    counts = {row["c"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in cast(
+        ox.QuerySolutions, store.query("SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
+                                       use_default_graph_as_union=True))}
     assert counts["Organisation"] == 200
     assert counts["Membership"] > 200 and counts["Post"] == 50
     assert counts["Meeting"] == 20 and counts["AgendaItem"] == 40
@@ -41,10 +42,10 @@ def test_shape_matches_the_real_data(tmp_path: Path) -> None:
     graphs = {g.value for g in store.named_graphs()}
     assert "https://w3id.org/ogkg/graph/source/synthetic-0" in graphs
     # every entity cites a source (the blank nodes are the sources' qualified derivations)
-    missing = store.query("""
+    missing = cast(ox.QuerySolutions, store.query("""
         SELECT ?s WHERE { ?s a ?c FILTER (isIRI(?s)) FILTER NOT EXISTS {
             ?s <http://www.w3.org/ns/prov#wasDerivedFrom> ?src } }""",
-                          use_default_graph_as_union=True)
+                          use_default_graph_as_union=True))
     assert [row["s"].value for row in missing if "source/" not in row["s"].value] == []
 
 
@@ -93,11 +94,14 @@ def test_every_kind_carries_its_links(tmp_path: Path) -> None:
         "ogk:Network": (2, ["ogk:theme", "^org:organization"]),
     }
     for kind, (count, links) in needs.items():
-        found = store.query(f"{prefixes}SELECT (COUNT(?s) AS ?n) {{ ?s a {kind} }}")
+        found = cast(ox.QuerySolutions,
+                     store.query(f"{prefixes}SELECT (COUNT(?s) AS ?n) {{ ?s a {kind} }}"))
         assert int(next(iter(found))["n"].value) == count, kind
         for link in links:
-            lacking = store.query(f"{prefixes}SELECT ?s {{ ?s a {kind} "
-                                  f"FILTER NOT EXISTS {{ ?s {link} ?o }} }} LIMIT 3")
+            lacking = cast(ox.QuerySolutions,
+                           store.query(f"{prefixes}SELECT ?s {{ ?s a {kind} "
+                                       f"FILTER NOT EXISTS {{ ?s {link} ?o }} }} LIMIT 3"))
             assert [row["s"].value for row in lacking] == [], (kind, link)
-    themes = store.query(f"{prefixes}SELECT (COUNT(DISTINCT ?t) AS ?n) {{ ?s ogk:theme ?t }}")
+    themes = cast(ox.QuerySolutions, store.query(
+        f"{prefixes}SELECT (COUNT(DISTINCT ?t) AS ?n) {{ ?s ogk:theme ?t }}"))
     assert int(next(iter(themes))["n"].value) >= 10

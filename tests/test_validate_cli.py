@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 import rdflib
@@ -106,7 +107,7 @@ def test_json_and_turtle_formats(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1
     graph = rdflib.Graph().parse(data=out, format="turtle")
     report = next(graph.subjects(RDF.type, SH.ValidationReport))
-    assert graph.value(report, SH.conforms).toPython() is False
+    assert cast(rdflib.Literal, graph.value(report, SH.conforms)).toPython() is False
     results = list(graph.objects(report, SH.result))
     assert len(results) == len(data["findings"])
     assert any(graph.value(r, SH.sourceConstraintComponent) == SH.MaxCountConstraintComponent

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pyoxigraph as ox
 import pytest
@@ -36,6 +37,7 @@ pytestmark = pytest.mark.server
 
 ORGS = 40
 SEED = 2
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +59,8 @@ def _own_blank_nodes(triples: list[ox.Triple]) -> list[ox.Triple]:
     store would take the two for one node, as no remote store (or parsed upload) does."""
     fresh: dict[ox.BlankNode, ox.BlankNode] = {}
 
-    def own(term):  # type: ignore[no-untyped-def]
-        return fresh.setdefault(term, ox.BlankNode()) if isinstance(term, ox.BlankNode) else term
+    def own(term: T) -> T:
+        return cast(T, fresh.setdefault(term, ox.BlankNode())) if isinstance(term, ox.BlankNode) else term
 
     return [ox.Triple(own(t.subject), t.predicate, own(t.object)) for t in triples]
 
@@ -184,8 +186,10 @@ def test_validate_against_a_remote_store_from_the_command(remote: RemoteStore, c
                                                           shapes, tmp_path: Path) -> None:
     _, contribution = case
     data = tmp_path / "contribution.nt"
-    data.write_bytes(ox.serialize([ox.Quad(t.subject, t.predicate, t.object)
-                                   for t in contribution], format=ox.RdfFormat.N_TRIPLES))
+    triples = ox.serialize([ox.Quad(t.subject, t.predicate, t.object)
+                            for t in contribution], format=ox.RdfFormat.N_TRIPLES)
+    assert triples is not None  # without an output, serialize returns the bytes
+    data.write_bytes(triples)
     settings = Settings(endpoint=remote.endpoint, update_endpoint=remote.update_endpoint,
                         store_path=None)
     text, code = run_validate([data], settings=settings, against_store=True,

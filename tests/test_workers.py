@@ -4,13 +4,13 @@ time and memory limits. (The HTTP side is in tests/service/test_hostile.py.)"""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import socket
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 import pytest
@@ -29,8 +29,9 @@ from graphkit.workers import (
 )
 from graphkit.workers.wire import BatchingSink, Wire, pack
 
-FORMATS = {QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
-           QueryKind.GRAPH: RdfFormat.N_TRIPLES}
+FORMATS: dict[QueryKind, ResultFormat | RdfFormat] = {
+    QueryKind.SELECT: ResultFormat.JSON, QueryKind.ASK: ResultFormat.JSON,
+    QueryKind.GRAPH: RdfFormat.N_TRIPLES}
 ROWS = "SELECT ?n WHERE { VALUES ?n { " + " ".join(str(n) for n in range(20000)) + " } }"
 
 
@@ -173,14 +174,17 @@ def test_the_pool_follows_a_compaction_with_a_new_snapshot(tmp_path: Path) -> No
 
 
 def test_stream_from_thread() -> None:
-    stream = stream_from_thread(lambda out: out.write(b"x" * (3 * CHUNK)))
+    def produce(out: IO[bytes]) -> None:
+        out.write(b"x" * (3 * CHUNK))
+
+    stream = stream_from_thread(produce)
     assert b"".join(stream) == b"x" * (3 * CHUNK)
 
-    def broken(out: io.BytesIO) -> None:
+    def broken(out: IO[bytes]) -> None:
         raise QueryError("nothing to write")
 
     with pytest.raises(QueryError, match="nothing to write"):
-        stream_from_thread(broken)  # type: ignore[arg-type]
+        stream_from_thread(broken)
 
 
 # -- the wire and the asynchronous hand-over ---------------------------------------------------

@@ -4,6 +4,8 @@ and on the curated data."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import networkx as nx
 import pytest
 
@@ -18,6 +20,9 @@ from graphkit.analytics.build import (
 from graphkit.analytics.snapshot import Filters, Snapshot
 from graphkit.errors import UsageError
 from tests.analytics.conftest import iri
+
+if TYPE_CHECKING:
+    import igraph as ig
 
 SOURCE = "https://w3id.org/ogkg/id/source/doc-one"
 
@@ -78,7 +83,7 @@ def test_newman_weighting_and_compact_projection(small: Snapshot) -> None:
     newman = project(affiliation, weighting=Weighting.NEWMAN)
     assert newman[iri("org/alpha")][iri("org/beta")]["weight"] == pytest.approx(2.0)
     counted = project(affiliation)
-    compact = project_compact(affiliation)
+    compact = cast("ig.Graph", project_compact(affiliation))
     found = {frozenset((compact.vs[e.source]["name"], compact.vs[e.target]["name"])):
              e["weight"] for e in compact.es}
     assert found == {frozenset((u, v)): w for u, v, w in counted.edges(data="weight")}

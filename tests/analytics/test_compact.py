@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import cast
 
+import igraph as ig
 import pytest
 
 from graphkit.analytics import pipeline, snapshot
@@ -100,7 +102,7 @@ def test_arrays_are_the_networkx_graphs_edge_for_edge(tmp_path: Path,
     assert built.get_edgelist() == reference.get_edgelist()
     assert built.es["weight"] == reference.es["weight"]
     assert compact.kinds == [networkx_form.nodes[n]["kind"] for n in compact.names]
-    old, new = project_compact(networkx_form), compact_projection(compact)
+    old, new = cast(ig.Graph, project_compact(networkx_form)), compact_projection(compact)
     assert new.vs["name"] == old.vs["name"]
     assert new.get_edgelist() == old.get_edgelist() and new.es["weight"] == old.es["weight"]
 
@@ -108,8 +110,8 @@ def test_arrays_are_the_networkx_graphs_edge_for_edge(tmp_path: Path,
 def test_people_projection_and_bad_kinds(small: Snapshot) -> None:
     compact = compact_affiliation(small)
     people = compact_projection(compact, GraphKind.PEOPLE)
-    assert people.vs["name"] == project_compact(affiliation_graph(small),
-                                                GraphKind.PEOPLE).vs["name"]
+    assert people.vs["name"] == cast(ig.Graph, project_compact(affiliation_graph(small),
+                                                             GraphKind.PEOPLE)).vs["name"]
     with pytest.raises(UsageError, match="onto organisations or people"):
         compact_projection(compact, GraphKind.AFFILIATION)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from graphkit.analytics.build import GraphKind, affiliation_graph, build_graph
@@ -27,7 +29,8 @@ def test_the_path_from_the_oecd_to_the_chair_of_its_working_party(curated: Snaps
     assert last.text == "OECD Working Party on Open Government is chaired by Katju Holkeri"
     assert AGENDA in last.sources
     assert "Working Party on Open Government" in last.source_labels[0]
-    assert next(s["label"] for s in found.as_dict()["nodes"]).startswith("Organisation")
+    nodes = cast(list[dict[str, str]], found.as_dict()["nodes"])
+    assert next(s["label"] for s in nodes).startswith("Organisation")
 
 
 def test_every_step_of_a_curated_path_names_its_relation_and_source(curated: Snapshot) -> None:

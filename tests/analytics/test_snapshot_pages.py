@@ -26,7 +26,7 @@ from graphkit.synth import write_synthetic
 from tests.analytics.conftest import BASE, FIXTURE
 from tests.conftest import emptied
 from tests.servers import Server
-from tests.support import PROJECT
+from tests.support import PROJECT, value
 
 CURATED = sorted((PROJECT / "data").glob("*.ttl"))
 #: every query fetch() sends, with its variables
@@ -163,7 +163,7 @@ def test_the_buckets_share_out_every_subject() -> None:
     query = "SELECT ?s ?o WHERE { ?s <http://e/p> ?o "
     seen = []
     for low, high in ((0, 20_000), (20_000, 40_000), (40_000, 65_536)):
-        seen += [row["o"].value for row in store.query(  # type: ignore[index]
+        seen += [value(row["o"]) for row in store.query(
             query + bucket_filter("s", low, high) + " }").rows()]
     assert sorted(seen) == ["1", "2", "3", "4"]
 
@@ -177,7 +177,7 @@ class _Capped:
     def query(self, query: str) -> QueryResult:
         solutions = self.store.query(query)
         answer = {"head": {"vars": solutions.variables}, "results": {"bindings": [
-            {name: _json_term(term) for name, term in zip(solutions.variables, row)  # type: ignore[call-overload]
+            {name: _json_term(term) for name, term in zip(solutions.variables, row)
              if term is not None} for row in itertools.islice(solutions, self.cap)]}}
         return QueryResult(ox.parse_query_results(json.dumps(answer).encode(),
                                                   format=ox.QueryResultsFormat.JSON))
@@ -206,8 +206,8 @@ def test_rows_no_hash_can_part_are_read_in_order() -> None:
     # nodes alone, hash alike: their bucket is read with ORDER BY and LIMIT/OFFSET
     typed = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/T>"
     store = OxigraphStore()
-    store.load(f"<http://e/a> {typed} <http://e/g1> .\n<http://e/a> {typed} <http://e/g2> .\n"
-               + "".join(f"_:b{n} {typed} <http://e/g1> .\n" for n in range(5)),
+    store.load((f"<http://e/a> {typed} <http://e/g1> .\n<http://e/a> {typed} <http://e/g2> .\n"
+                + "".join(f"_:b{n} {typed} <http://e/g1> .\n" for n in range(5))).encode(),
                format=RdfFormat.N_QUADS)
     names = ["s", "t"]
     whole = paged_rows(store, snapshot_module.Q_TYPES, names, page_size=None)

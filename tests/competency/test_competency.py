@@ -25,6 +25,7 @@ import yaml
 from graphkit.load import sync_project
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore, QueryKind
+from tests.support import value
 
 HERE = Path(__file__).parent
 PROJECT = HERE.parent.parent
@@ -76,5 +77,5 @@ def test_question_is_answered_as_the_text_says(path: Path, curated: OxigraphStor
         return
     assert result.kind is QueryKind.SELECT
     first = result.variables[0]
-    found = {row[first].value for row in result.rows() if first in row}
+    found = {value(row[first]) for row in result.rows() if first in row}
     assert found == {str(v) for v in meta["expect"]}, meta["question"]

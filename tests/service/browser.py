@@ -8,9 +8,12 @@ import contextlib
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.support import need
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
 
 __all__ = ["CHROMIUM", "chromium_tab"]
 
@@ -21,7 +24,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 
 @contextlib.contextmanager
 def chromium_tab(*, timeout_ms: int, javascript: bool = True,
-                 viewport: dict[str, int] | None = None) -> Iterator[Any]:
+                 viewport: ViewportSize | None = None) -> Iterator[Any]:
     """A fresh tab in a fresh headless Chromium, closed afterwards."""
     need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
     need(CHROMIUM.exists(), f"{CHROMIUM} is not installed")

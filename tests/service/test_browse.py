@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
 
 from graphkit.search import SearchIndex, Tier, normalise
 from graphkit.stores import OxigraphStore
+from tests.support import value
 
 BASE = "https://w3id.org/ogkg/"
 NS = f"{BASE}ns#"
@@ -48,7 +50,7 @@ def test_accent_and_case_insensitive_search_finds_hernan_larrain(
 
 def test_ranking_exact_then_prefix_then_words_then_fuzzy(client: TestClient) -> None:
     results = search(client, "ogp", limit=20)
-    tiers = [r["tier"] for r in results]
+    tiers = [cast(str, r["tier"]) for r in results]
     order = [t.value for t in Tier]
     assert tiers == sorted(tiers, key=order.index)
     assert results[0]["iri"] == f"{BASE}id/org/ogp"  # its acronym matches whole
@@ -175,7 +177,7 @@ def test_timeline_groups_events_by_year_in_order(client: TestClient, store: Oxig
     html = client.get("/timeline").text
     years = re.findall(r"<h2[^>]*>(\d{4})</h2>", html)
     assert len(years) >= 3 and years == sorted(years)
-    events = {row["e"].value for row in store.query(
+    events = {value(row["e"]) for row in store.query(
         f"SELECT DISTINCT ?e WHERE {{ ?e a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
         f"<{NS}Event> FILTER(isIRI(?e)) }}").rows()}
     linked = set(re.findall(r'href="(/id/event/[^"#]+)"', html))

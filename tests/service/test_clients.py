@@ -4,6 +4,7 @@ SPARQLUpdateStore, as researchers point them at the endpoint."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
 import rdflib
@@ -49,7 +50,7 @@ def test_sparqlwrapper_select_json(endpoint: str, method: str) -> None:
     sparql.setQuery(LABELS)
     sparql.setReturnFormat(JSON)
     sparql.setMethod(method)
-    rows = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    rows = cast(dict[str, Any], sparql.queryAndConvert())["results"]["bindings"]  # JSON
     assert [r["label"]["value"] for r in rows] == ["OECD", "Open Government Partnership"]
     assert rows[0]["label"]["xml:lang"] == "en"
 
@@ -69,10 +70,10 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str) -> None:
     sparql = wrapper(endpoint)
     sparql.setQuery("ASK { ?s ?p 'OECD'@en }")
     sparql.setReturnFormat(JSON)
-    assert sparql.queryAndConvert()["boolean"] is True  # type: ignore[index]
+    assert cast(dict[str, Any], sparql.queryAndConvert())["boolean"] is True  # JSON
     sparql.setQuery("CONSTRUCT WHERE { ?s a ?type }")
     sparql.setReturnFormat(TURTLE)
-    graph = rdflib.Graph().parse(data=sparql.queryAndConvert(), format="turtle")
+    graph = rdflib.Graph().parse(data=cast(bytes, sparql.queryAndConvert()), format="turtle")
     assert len(graph) == 2
     sparql.setReturnFormat(XML)  # SPARQLWrapper parses RDF/XML into an rdflib Graph
     assert len(sparql.queryAndConvert()) == 2  # type: ignore[arg-type]
@@ -87,7 +88,7 @@ def test_sparqlwrapper_update_with_the_token(endpoint: str) -> None:
     check = wrapper(endpoint)
     check.setQuery("ASK { <http://e/new> <http://e/p> 1 }")
     check.setReturnFormat(JSON)
-    assert check.queryAndConvert()["boolean"] is True  # type: ignore[index]
+    assert cast(dict[str, Any], check.queryAndConvert())["boolean"] is True  # JSON
 
 
 def test_sparqlwrapper_sees_errors(endpoint: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -64,7 +64,8 @@ def wait_for(condition: object, timeout: float = 10.0) -> bool:
 
 def alive(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        living: bool = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE  # psutil is untyped
+        return living
     except psutil.NoSuchProcess:
         return False
 
@@ -92,7 +93,7 @@ def test_runaway_queries_are_stopped_at_the_timeout(disk_store: OxigraphStore) -
             thread.start()
             time.sleep(0.3)
             # meanwhile the server answers other clients, quickly
-            latencies = []
+            latencies: list[float] = []
             while thread.is_alive() and len(latencies) < 20:
                 started = time.monotonic()
                 quick = client.get("/sparql", params={"query": QUICK})
@@ -181,7 +182,8 @@ def test_a_million_rows_stream_in_flat_memory(disk_store: OxigraphStore) -> None
         workers = [psutil.Process(pid) for pid in pool_of(app).worker_pids()]
 
         def memory() -> int:
-            return server.memory_info().rss + sum(w.memory_info().rss for w in workers)
+            rss: int = server.memory_info().rss + sum(w.memory_info().rss for w in workers)
+            return rss
 
         baseline = peak = memory()
         host, port = base.removeprefix("http://").split(":")
@@ -279,6 +281,7 @@ def test_service_is_refused_and_nothing_leaves(listener: Listener) -> None:
                               service_allow_list=("http://allowed.example/sparql",)),
                      store=store)
     with live_server(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        send: Callable[[str], httpx.Response]
         for query in service_queries(listener.url):
             for send in (lambda q: client.get("/sparql", params={"query": q}),
                          lambda q: client.post("/sparql", content=q, headers={

@@ -110,7 +110,8 @@ def test_tags_differ_by_representation(client: TestClient) -> None:
     def tag(path: str, **headers: str) -> str:
         answer = client.get(path, headers=headers)
         assert answer.status_code == 200, answer.text[:300]
-        return answer.headers["etag"]
+        etag: str = answer.headers["etag"]
+        return etag
 
     assert tag(ORG, Accept="text/turtle") != tag(ORG, Accept="text/html")
     assert tag(ORG, Accept="text/html", **{"Accept-Language": "fr"}) != \

@@ -18,8 +18,8 @@ import pytest
 
 from graphkit.settings import Settings
 from service.app import create_app
-from tests.analytics.conftest import PROJECT, curated_store
 from tests.service.browser import chromium_tab
+from tests.service.curated import PROJECT, curated_store
 from tests.service.live import live_server
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from graphkit.analytics.snapshot import Snapshot
+from graphkit.analytics.snapshot import Snapshot, fetch
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
 from service.app import create_app
@@ -23,7 +23,7 @@ class Reads:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real: Callable[..., Snapshot] = network.fetch
+        real: Callable[..., Snapshot] = fetch  # what the router imported as its ``fetch``
 
         def counted(*args: object, **kwargs: object) -> Snapshot:
             self.count += 1
@@ -43,7 +43,7 @@ def client(store: OxigraphStore) -> TestClient:
 
 
 def nodes(client: TestClient, **params: object) -> set[str]:
-    answer = client.get("/api/network/view", params=params)  # type: ignore[arg-type]
+    answer = client.get("/api/network/view", params=params)
     assert answer.status_code == 200
     return {n["data"]["id"] for n in answer.json()["elements"]["nodes"]}
 

@@ -99,7 +99,12 @@ def test_a_label_with_script_arrives_as_text(site: tuple[str, OxigraphStore], pa
                                              ) -> None:
     url, _ = site
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(f"{url}/id/org/evil")
     assert page.locator("h1#entity-title").inner_text() == EVIL
     assert page.locator("h1#entity-title script, h1#entity-title img").count() == 0

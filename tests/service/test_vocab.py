@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graphkit.stores import OxigraphStore
+from tests.support import value
 
 BASE = "https://w3id.org/ogkg/"
 NS = f"{BASE}ns#"
@@ -30,7 +31,7 @@ def triples(answer_body: bytes, media: str) -> set[ox.Triple]:
 def ontology_terms(store: OxigraphStore) -> list[str]:
     rows = store.query(f"SELECT DISTINCT ?t WHERE {{ GRAPH <{BASE}graph/ontology> {{ ?t a ?k }} "
                        f"FILTER(STRSTARTS(STR(?t), \"{NS}\")) }}").rows()
-    return sorted(row["t"].value for row in rows)
+    return sorted(value(row["t"]) for row in rows)
 
 
 def text_of(html: str) -> str:
@@ -117,7 +118,7 @@ def test_scheme_page_has_tree_and_a_to_z(client: TestClient, store: OxigraphStor
     assert "/scheme/themes/biodiversity " not in inside
     # A–Z: every concept once, under its initial
     az = html[html.index('id="az-heading"'):]
-    concepts = {row["c"].value for row in store.query(
+    concepts = {value(row["c"]) for row in store.query(
         f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{BASE}scheme/themes> }}").rows()}
     listed = re.findall(r'<li><a href="(/scheme/themes/[^"]+)">', az)
     assert sorted(listed) == sorted("/" + c[len(BASE):] for c in concepts)

@@ -95,9 +95,9 @@ def _check(client: httpx.Client, base: str, record: Record, variables: dict[str,
         assert answer.content == b"", f"{where}: HEAD with a body"
     kind = record["expected_format"]
     if kind == "boolean":
-        value = _boolean(answer.content, media)
+        answered = _boolean(answer.content, media)
         if record["expected_boolean"] is not None:
-            assert value is record["expected_boolean"], f"{where}: answered {value}"
+            assert answered is record["expected_boolean"], f"{where}: answered {answered}"
     elif kind == "tabular":
         _check_table(answer.content, media)
     elif kind == "RDF":

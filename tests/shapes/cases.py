@@ -59,7 +59,9 @@ def parse_case(path: Path) -> Case:
     text = path.read_text(encoding="utf-8")
     prefixes = {m.group(1): m.group(2) for m in _PREFIX.finditer(text)}
     prefixes.setdefault("ogksh", "https://w3id.org/ogkg/shapes#")
-    title, shapes, expected = "", [], set()
+    title = ""
+    shapes: list[str] = []
+    expected: set[Key] = set()
     for match in _HEADER.finditer(text):
         field, value = match.groups()
         where = f"{path.name}: {match.group(0)!r}"

@@ -4,6 +4,8 @@ a positive and a negative case per shape, the curated data conforms)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 import rdflib
 from rdflib.namespace import RDF, RDFS
@@ -96,12 +98,13 @@ def test_positive_base_reaches_every_shape(graph: rdflib.Graph, shapes: Shapes) 
                    for kind, value in lint.natural_targets(graph, shape)):
             unreached.append(str(shape))
     assert unreached == []
-    for shape in PROHIBITIONS:
-        params = {p for prop in graph.objects(rdflib.URIRef(shape), SH.property)
+    for prohibition in PROHIBITIONS:
+        params = {p for prop in graph.objects(rdflib.URIRef(prohibition), SH.property)
                   for p in graph.predicates(prop) if p in lint.CONSTRAINT_PARAMETERS}
-        counts = {int(v) for prop in graph.objects(rdflib.URIRef(shape), SH.property)
+        counts = {int(cast(rdflib.Literal, v))
+                  for prop in graph.objects(rdflib.URIRef(prohibition), SH.property)
                   for v in graph.objects(prop, SH.maxCount)}
-        assert params == {SH.maxCount} and counts == {0}, shape
+        assert params == {SH.maxCount} and counts == {0}, prohibition
 
 
 def _targets(data: rdflib.Graph, kind: rdflib.URIRef, value: rdflib.term.Node) -> bool:
