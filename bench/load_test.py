@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import cast
 
 import httpx
+import pyoxigraph as ox
 
 from bench.common import (
     PROJECT,
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
         with OxigraphStore(scratch / "store") as store:
             store.load(source, format=RdfFormat.N_TRIPLES,
                        graph=f"{BASE}graph/source/synthetic")
-            entities = [row["s"].value for row in store.query(  # type: ignore[union-attr]
+            entities = [cast(ox.NamedNode, row["s"]).value for row in store.query(
                 "SELECT ?s WHERE { ?s a <https://w3id.org/ogkg/ns#Organisation> } "
                 "LIMIT 500").rows()]
         levels = [Level(clients, args.seconds) for clients in args.clients]

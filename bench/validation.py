@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pyoxigraph as ox
 
@@ -45,20 +45,23 @@ from bench.common import (
     write_section,
 )
 
+if TYPE_CHECKING:
+    from graphkit.validation import Shapes
+
 SOURCE_GRAPH = ox.NamedNode("https://w3id.org/ogkg/graph/source/synthetic")
 VOCABULARY_GRAPH = ox.NamedNode("https://w3id.org/ogkg/graph/ontology")
 
 
 # ----------------------------------------------------------------------------- children
 
-def _store(orgs: int, shapes: object) -> ox.Store:
+def _store(orgs: int, shapes: Shapes) -> ox.Store:
     """The synthetic graph and the vocabulary in an in-memory store, as the project lays
     them out (one source graph, the ontology and schemes beside it)."""
     store = ox.Store()
     store.bulk_load(path=str(synthetic_file(orgs)), format=ox.RdfFormat.N_TRIPLES,
                     to_graph=SOURCE_GRAPH)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
-                 for t in shapes.vocabulary_triples)  # type: ignore[attr-defined]
+                 for t in shapes.vocabulary_triples)
     return store
 
 
@@ -171,7 +174,7 @@ def _run_child(kind: str, orgs: int, repeat: int, *, cap: float | None = None
                               timeout=cap)
     except subprocess.TimeoutExpired:  # subprocess.run has killed the child
         return {"capped": cap}
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return cast("dict[str, Any]", json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 # ----------------------------------------------------------------------------- main

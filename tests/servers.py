@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -289,6 +290,6 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], out
     logs = [output] + ([extra_log] if extra_log else [])
     text = "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-4000:]}"
                      for p in logs if p.exists())
-    command = " ".join(str(arg) for arg in process.args)  # type: ignore[union-attr]
+    command = " ".join(str(arg) for arg in cast("list[str]", process.args))  # see _process
     print(f"{name} {state}; its logs:\n{text}", file=sys.stderr)
     raise RuntimeError(f"{name} {state} ({command}); logs:\n{text}")

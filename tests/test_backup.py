@@ -43,7 +43,7 @@ def _dataset(store: Store) -> dict[str, rdflib.Graph]:
     dataset = rdflib.Dataset()
     dataset.parse(data=buffer.getvalue().decode(), format="nquads")
     graphs: dict[str, rdflib.Graph] = {}
-    for context in dataset.contexts():
+    for context in dataset.graphs():
         name = "" if context.identifier == DATASET_DEFAULT_GRAPH_ID \
             else str(context.identifier)
         if len(context):

@@ -29,6 +29,7 @@ from graphkit.stores.remote import RemoteStore
 from graphkit.stores.remote_wire import GRAPH_BLOCK
 from tests.conftest import emptied
 from tests.servers import Server
+from tests.support import value
 
 pytestmark = pytest.mark.server
 
@@ -69,7 +70,7 @@ def remote(request: pytest.FixtureRequest) -> Iterator[RemoteStore]:
 def count(store: RemoteStore, graph: str) -> int:
     row = next(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> "
                            "{ ?s ?p ?o } }").rows())
-    return int(row["n"].value)  # type: ignore[union-attr]
+    return int(value(row["n"]))
 
 
 def test_a_large_contribution_appears_whole_with_its_record(remote: RemoteStore) -> None:
@@ -91,7 +92,7 @@ def test_blank_nodes_go_in_one_operation_up_to_the_servers_limit(remote: RemoteS
     sites = next(remote.query(f"SELECT (COUNT(DISTINCT ?site) AS ?n) WHERE {{ GRAPH "
                               f"<{made.graph}> {{ ?org <http://www.w3.org/ns/org#hasSite> "
                               "?site } }").rows())
-    assert int(sites["n"].value) == 100  # type: ignore[union-attr]
+    assert int(value(sites["n"])) == 100
     before = remote.graphs()
     large = organisations(2 * GRAPH_BLOCK, "large", blank=True)
     if remote._server_dialect().max_template_triples is None:  # Oxigraph: any size

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from typing import cast
 
 import pytest
 
 from graphkit.analytics import remote_read
 from graphkit.errors import AnswerCutError, RemoteStoreError
+from graphkit.stores import Store
 from graphkit.stores.remote import RemoteStore
 from tests.support import serving_handler
 
@@ -64,9 +66,10 @@ class _Refusing:
 
 
 def test_a_page_the_server_cut_is_split_further_any_other_failure_raises() -> None:
-    cut = _Refusing(AnswerCutError("cut", rows=10))
-    assert remote_read._page(cut, "SELECT ?s WHERE { ?s ?p ?o }", ["s"], 100) is None  # type: ignore[arg-type]
+    cut = cast("Store", _Refusing(AnswerCutError("cut", rows=10)))
+    assert remote_read._page(cut, "SELECT ?s WHERE { ?s ?p ?o }", ["s"], 100) is None
     # a failure that merely mentions cutting is not a cut
-    other = _Refusing(RemoteStoreError("the server cut the answer at 10 rows, it says"))
+    other = cast("Store", _Refusing(RemoteStoreError("the server cut the answer at 10 rows, "
+                                                     "it says")))
     with pytest.raises(RemoteStoreError):
-        remote_read._page(other, "SELECT ?s WHERE { ?s ?p ?o }", ["s"], 100)  # type: ignore[arg-type]
+        remote_read._page(other, "SELECT ?s WHERE { ?s ?p ?o }", ["s"], 100)

@@ -34,7 +34,7 @@ from graphkit.synth import write_synthetic
 from service.app import create_app
 from tests.conftest import emptied
 from tests.servers import Server, virtuoso_bulk_load, virtuoso_server
-from tests.support import PROJECT, long_run, scaled
+from tests.support import PROJECT, long_run, scaled, value
 
 pytestmark = pytest.mark.server
 
@@ -275,7 +275,7 @@ def _network(client: TestClient, path: str, **params: str) -> dict[str, object]:
     answer = client.get(path, params=params)
     assert answer.status_code == 200, answer.text[:500]
     print(f"\n{path} {params}: {time.monotonic() - started:.1f} s")
-    return answer.json()  # type: ignore[no-any-return]
+    return cast("dict[str, object]", answer.json())
 
 
 # the first test of `-k "network or analytics"` also loads both stores (4 min in a long run)
@@ -352,7 +352,7 @@ def test_bulk_load_loads_whole_files_and_names_a_broken_one(
         with pytest.raises(ValueError, match="pass graph="):
             virtuoso_bulk_load(scale_server, [good])
         virtuoso_bulk_load(scale_server, [good], graph=graph)
-        assert next(remote.query(count).rows())["n"].value == "50"  # type: ignore[union-attr]
+        assert value(next(remote.query(count).rows())["n"]) == "50"
         with pytest.raises(RuntimeError, match="broken.nt|Unterminated"):
             virtuoso_bulk_load(scale_server, [broken], graph=graph)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 import pytest
@@ -176,9 +176,9 @@ def test_the_allow_list_is_exact_or_a_prefix_ending_in_slash() -> None:
         check_services("SELECT * { SERVICE ?x { } }", allow=("https://query.wikidata.org/",))
 
 
-def _refuses(action: object) -> bool:
+def _refuses(action: Callable[[], object]) -> bool:
     try:
-        action()  # type: ignore[operator]
+        action()
     except ForbiddenQueryError:
         return True
     return False

@@ -199,8 +199,8 @@ def test_dataset_is_exactly_what_is_listed(loaded: Store) -> None:
     for default_graphs, named_graphs, expected in DATASETS:
         result = loaded.query(LABELS_BY_GRAPH, default_graphs=default_graphs,
                               named_graphs=named_graphs)
-        found = {(row["g"].value if "g" in row else None,  # type: ignore[union-attr]
-                  row["label"].value) for row in result.rows()}  # type: ignore[union-attr]
+        found = {(value(row["g"]) if "g" in row else None,
+                  value(row["label"])) for row in result.rows()}
         assert found == expected, (default_graphs, named_graphs)
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 import pytest
@@ -177,7 +178,7 @@ def test_the_outputs_own_error_passes_unchanged() -> None:
         for query, format in (("SELECT * WHERE { ?s ?p ?o }", ResultFormat.CSV),
                               ("CONSTRUCT WHERE { ?s ?p ?o }", RdfFormat.N_TRIPLES)):
             with pytest.raises(BrokenPipeError):
-                store.query(query).serialize(_ClosedPipe(), format)  # type: ignore[arg-type]
+                store.query(query).serialize(cast("IO[bytes]", _ClosedPipe()), format)
 
 
 # -- remote stores only -----------------------------------------------------------------

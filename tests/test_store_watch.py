@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from graphkit.dataset import Cached, StoreWatch
-from graphkit.stores import OxigraphStore
+from graphkit.stores import OxigraphStore, Store
 
 EX = "http://example.org/"
 
@@ -54,7 +56,7 @@ class _NoCounter:
 
 def test_a_store_without_a_counter_is_polled() -> None:
     store = _NoCounter()
-    watch = StoreWatch(store, poll_factor=0, max_interval=0)  # type: ignore[arg-type]
+    watch = StoreWatch(cast("Store", store), poll_factor=0, max_interval=0)
     before = watch.token()
     store.size = 5
     assert watch.token() != before

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from graphkit.synth import synthetic_triples
-from graphkit.validation import load_shapes, validate
+from graphkit.validation import Shapes, load_shapes, validate
 from graphkit.validation.compile import ShapeCompileError, compile_shapes
 from graphkit.validation.engine import (
     touched_context,
@@ -190,13 +190,13 @@ def differences(a: Report, b: Report) -> str:
 
 
 @pytest.fixture(scope="module")
-def shapes():  # type: ignore[no-untyped-def]
+def shapes() -> Shapes:
     return load_shapes()
 
 
 # ----------------------------------------------------------------------------- tests
 
-def test_every_constraint_of_the_project_shapes_compiles(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_every_constraint_of_the_project_shapes_compiles(shapes: Shapes) -> None:
     compiled = compile_shapes(shapes.shape_triples)
     used = {t.predicate.value[len(SH):] for t in shapes.shape_triples
             if t.predicate.value.startswith(SH)}
@@ -224,7 +224,7 @@ def with_every_error(orgs: int, seed: int) -> list[ox.Triple]:
         INJECTORS[name](rng, triples)
     return canonical(triples)
 
-def test_synthetic_graph_with_every_injected_error_agrees_with_pyshacl(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_synthetic_graph_with_every_injected_error_agrees_with_pyshacl(shapes: Shapes) -> None:
     triples = with_every_error(20, 11)
     fast = validate(triples, engine="sparql", shapes=shapes)
     oracle = validate(triples, engine="pyshacl", shapes=shapes)
@@ -234,7 +234,7 @@ def test_synthetic_graph_with_every_injected_error_agrees_with_pyshacl(shapes) -
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(1, 1 + scaled(4, 1)))
-def test_random_injected_errors_agree_with_pyshacl(shapes, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_random_injected_errors_agree_with_pyshacl(shapes: Shapes, seed: int) -> None:
     triples, names = injected(seed, orgs=scaled(40, 12))
     fast = validate(triples, engine="sparql", shapes=shapes)
     oracle = validate(triples, engine="pyshacl", shapes=shapes)
@@ -242,7 +242,7 @@ def test_random_injected_errors_agree_with_pyshacl(shapes, seed: int) -> None:  
     assert not fast.conforms  # the injected errors were found
 
 
-def test_every_injected_error_is_found(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_every_injected_error_is_found(shapes: Shapes) -> None:
     clean = validate(canonical(synth(40, 7)), engine="sparql", shapes=shapes).keys()
     for name, inject in sorted(INJECTORS.items()):
         triples = synth(40, 7)
@@ -252,7 +252,7 @@ def test_every_injected_error_is_found(shapes) -> None:  # type: ignore[no-untyp
 
 
 @pytest.mark.slow
-def test_curated_data_agrees_with_pyshacl(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_curated_data_agrees_with_pyshacl(shapes: Shapes) -> None:
     files = sorted((PROJECT / "data").glob("*.ttl"))
     triples = canonical([ox.Triple(q.subject, q.predicate, q.object) for f in files
                          for q in ox.parse(path=str(f), format=ox.RdfFormat.TURTLE)])
@@ -264,7 +264,8 @@ def test_curated_data_agrees_with_pyshacl(shapes) -> None:  # type: ignore[no-un
 # ----------------------------------------------------------------------------- incremental
 
 class RecordingStore:
-    """A pyoxigraph store that records every read, and refuses whole-store scans."""
+    """A pyoxigraph store that records every read, and refuses whole-store scans (the
+    engine calls nothing but ``quads_for_pattern``: pass it through :meth:`as_store`)."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
@@ -272,17 +273,23 @@ class RecordingStore:
         self.triples = 0
         self.data_triples = 0  # read from the data graph (not the vocabulary)
 
-    def quads_for_pattern(self, subject: object, predicate: object, obj: object,
-                          graph: object = None) -> list[ox.Quad]:
+    def quads_for_pattern(self, subject: ox.NamedNode | ox.BlankNode | ox.Triple | None,
+                          predicate: ox.NamedNode | None,
+                          obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None,
+                          graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None,
+                          ) -> list[ox.Quad]:
         assert subject is not None or obj is not None, "a scan over a whole predicate"
         self.patterns.append((subject, predicate, obj))
-        found = list(self.store.quads_for_pattern(subject, predicate, obj, graph))  # type: ignore[arg-type]
+        found = list(self.store.quads_for_pattern(subject, predicate, obj, graph))
         self.triples += len(found)
         self.data_triples += sum(1 for q in found if q.graph_name == SOURCE)
         return found
 
+    def as_store(self) -> ox.Store:
+        return cast(ox.Store, self)
 
-def store_of(triples: list[ox.Triple], shapes) -> ox.Store:  # type: ignore[no-untyped-def]
+
+def store_of(triples: list[ox.Triple], shapes: Shapes) -> ox.Store:
     """A store laid out as the project's: data in a source graph, vocabulary beside it."""
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, SOURCE) for t in triples)
@@ -330,12 +337,12 @@ def _renamed(term: T) -> T:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_incremental_equals_full_validation_about_the_contribution(shapes, seed: int) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_equals_full_validation_about_the_contribution(shapes: Shapes, seed: int) -> None:
     existing = synth(400, seed)
     contribution = contribution_for(existing, seed)
     existing = canonical(existing)
     recording = RecordingStore(store_of(existing, shapes))
-    incremental, context = validate_contribution(contribution, recording, shapes)  # type: ignore[arg-type]
+    incremental, context = validate_contribution(contribution, recording.as_store(), shapes)
 
     # the store's blank nodes stay apart from the contribution's (synth labels them alike)
     combined = store_of(stored_apart(existing) + contribution, shapes)
@@ -355,17 +362,19 @@ def test_incremental_equals_full_validation_about_the_contribution(shapes, seed:
 def stored_apart(triples: list[ox.Triple]) -> list[ox.Triple]:
     """``triples`` with every blank node relabelled ``stored-…``: what keeping a store's
     blank nodes apart from a contribution's means."""
-    def apart(term: object) -> object:
-        return ox.BlankNode(f"stored-{term.value}") if isinstance(term, ox.BlankNode) else term
+    def apart(term: T) -> T:
+        if isinstance(term, ox.BlankNode):
+            return cast(T, ox.BlankNode(f"stored-{term.value}"))
+        return term
 
-    return [ox.Triple(apart(t.subject), t.predicate, apart(t.object)) for t in triples]  # type: ignore[arg-type]
+    return [ox.Triple(apart(t.subject), t.predicate, apart(t.object)) for t in triples]
 
 
 def blanks_of(triples: Iterable[ox.Triple]) -> set[ox.BlankNode]:
     return {n for t in triples for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)}
 
 
-def test_a_contributions_blank_nodes_are_its_own(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_a_contributions_blank_nodes_are_its_own(shapes: Shapes) -> None:
     """A contribution's ``_:x`` is not the store's ``_:x``: the context read for it holds
     none of the store's triples about a node labelled alike, and the findings are those of
     validating against a store whose blank nodes carry other labels."""
@@ -374,7 +383,7 @@ def test_a_contributions_blank_nodes_are_its_own(shapes) -> None:  # type: ignor
     shared = blanks_of(contribution) & blanks_of(existing)
     assert shared, "the case needs blank nodes labelled alike in the store and the contribution"
     store = store_of(existing, shapes)
-    context = touched_context(contribution, RecordingStore(store), shapes)  # type: ignore[arg-type]
+    context = touched_context(contribution, RecordingStore(store).as_store(), shapes)
     assert not blanks_of(context.triples) & shared
     assert any(t.subject in shared for t in existing)  # the store does describe them
     alike = validate(contribution, context=store, engine="sparql", shapes=shapes)
@@ -384,7 +393,7 @@ def test_a_contributions_blank_nodes_are_its_own(shapes) -> None:  # type: ignor
     assert alike.findings
 
 
-def test_incremental_agrees_with_pyshacl_on_the_same_context(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_agrees_with_pyshacl_on_the_same_context(shapes: Shapes) -> None:
     existing = synth(40, 5)
     contribution = contribution_for(existing, 5)
     store = store_of(canonical(existing), shapes)
@@ -396,7 +405,7 @@ def test_incremental_agrees_with_pyshacl_on_the_same_context(shapes) -> None:  #
     assert not fast.conforms
 
 
-def test_validate_against_a_store_equals_validating_against_all_of_it(shapes) -> None:  # type: ignore[no-untyped-def]
+def test_validate_against_a_store_equals_validating_against_all_of_it(shapes: Shapes) -> None:
     """The public API: ``validate(data, context=store)`` reads the touched context only,
     and finds what validating against every triple of the store finds."""
     existing = synth(200, 9)

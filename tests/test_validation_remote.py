@@ -11,7 +11,7 @@ refused by name, never cut; a remote store too big to read whole is refused with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -25,7 +25,7 @@ from graphkit.formats import RdfFormat
 from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
 from graphkit.stores.remote import RemoteStore
-from graphkit.validation import load_shapes, validate
+from graphkit.validation import Shapes, load_shapes, validate
 from graphkit.validation.command import OutputFormat, run_validate
 from graphkit.validation.engine import touched_context
 from graphkit.validation.remote_context import remote_context, validate_remote
@@ -38,15 +38,16 @@ pytestmark = pytest.mark.server
 ORGS = 40
 SEED = 2
 T = TypeVar("T")
+Case = tuple[ox.Store, list[ox.Triple]]  # the store's content, a contribution
 
 
 @pytest.fixture(scope="module")
-def shapes():  # type: ignore[no-untyped-def]
+def shapes() -> Shapes:
     return load_shapes()
 
 
 @pytest.fixture(scope="module")
-def case(shapes) -> tuple[ox.Store, list[ox.Triple]]:  # type: ignore[no-untyped-def]
+def case(shapes: Shapes) -> Case:
     """The store's content (data and vocabulary) and a contribution with errors."""
     existing = synth(ORGS, SEED)
     contribution = contribution_for(existing, SEED)
@@ -86,15 +87,16 @@ def _embedded(case: tuple[ox.Store, list[ox.Triple]]) -> OxigraphStore:
     return store
 
 
-def _ground(triples: object) -> set[str]:
+def _ground(triples: Iterable[ox.Triple]) -> set[str]:
     """Triples as text with blank nodes unnamed (each store names them its own way)."""
     def text(term: object) -> str:
         return "_:" if isinstance(term, ox.BlankNode) else str(term)
 
-    return {f"{text(t.subject)} {t.predicate} {text(t.object)}" for t in triples}  # type: ignore[attr-defined]
+    return {f"{text(t.subject)} {t.predicate} {text(t.object)}" for t in triples}
 
 
-def test_the_remote_context_is_the_embedded_one(remote: RemoteStore, case, shapes) -> None:  # type: ignore[no-untyped-def]
+def test_the_remote_context_is_the_embedded_one(remote: RemoteStore, case: Case,
+                                                 shapes: Shapes) -> None:
     _, contribution = case
     with _embedded(case) as embedded:
         local = touched_context(contribution, embedded.raw, shapes)
@@ -104,8 +106,8 @@ def test_the_remote_context_is_the_embedded_one(remote: RemoteStore, case, shape
     assert len(local.triples) < len(case[0]) / 2  # only what the contribution touches
 
 
-def test_findings_over_a_remote_store_are_the_embedded_ones(remote: RemoteStore, case,  # type: ignore[no-untyped-def]
-                                                             shapes) -> None:
+def test_findings_over_a_remote_store_are_the_embedded_ones(remote: RemoteStore, case: Case,
+                                                             shapes: Shapes) -> None:
     _, contribution = case
     with _embedded(case) as embedded:
         expected = validate(contribution, context=embedded, engine="sparql", shapes=shapes)
@@ -117,15 +119,16 @@ def test_findings_over_a_remote_store_are_the_embedded_ones(remote: RemoteStore,
     assert {"MeetingChairRule", "ReferenceRules"} <= rules
 
 
-def test_pyshacl_over_a_remote_store_reads_the_touched_context(remote: RemoteStore, case,  # type: ignore[no-untyped-def]
-                                                               shapes) -> None:
+def test_pyshacl_over_a_remote_store_reads_the_touched_context(remote: RemoteStore, case: Case,
+                                                               shapes: Shapes) -> None:
     _, contribution = case
     fast = validate(contribution, context=remote, engine="sparql", shapes=shapes)
     oracle = validate(contribution, context=remote, engine="pyshacl", shapes=shapes)
     assert oracle.keys() == fast.keys()
 
 
-def test_answers_over_the_row_cap_are_split(remote: RemoteStore, case, shapes) -> None:  # type: ignore[no-untyped-def]
+def test_answers_over_the_row_cap_are_split(remote: RemoteStore, case: Case,
+                                            shapes: Shapes) -> None:
     _, contribution = case
     whole, context = validate_remote(contribution, remote, shapes)
     split, small = validate_remote(contribution, remote, shapes, max_rows=40, batch=1000)
@@ -133,7 +136,8 @@ def test_answers_over_the_row_cap_are_split(remote: RemoteStore, case, shapes) -
     assert _ground(small.triples) == _ground(context.triples)
 
 
-def test_a_node_over_the_row_cap_is_read_in_pages(remote: RemoteStore, case, shapes) -> None:  # type: ignore[no-untyped-def]
+def test_a_node_over_the_row_cap_is_read_in_pages(remote: RemoteStore, case: Case,
+                                                  shapes: Shapes) -> None:
     _, contribution = case
     whole, context = validate_remote(contribution, remote, shapes)
     paged, small = validate_remote(contribution, remote, shapes, max_rows=2)
@@ -141,7 +145,7 @@ def test_a_node_over_the_row_cap_is_read_in_pages(remote: RemoteStore, case, sha
     assert _ground(small.triples) == _ground(context.triples)
 
 
-def test_a_node_over_every_page_is_refused_by_name(remote: RemoteStore, case, shapes,  # type: ignore[no-untyped-def]
+def test_a_node_over_every_page_is_refused_by_name(remote: RemoteStore, case: Case, shapes: Shapes,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(remote_context_module, "MAX_PAGES", 1)
     _, contribution = case
@@ -150,7 +154,8 @@ def test_a_node_over_every_page_is_refused_by_name(remote: RemoteStore, case, sh
         validate_remote(contribution, remote, shapes, max_rows=2)
 
 
-def test_virtuosos_own_cut_is_split(virtuoso_endpoint: Server, shapes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_virtuosos_own_cut_is_split(virtuoso_endpoint: Server, shapes: Shapes,
+                                    tmp_path: Path) -> None:
     """The session's Virtuoso cuts at 1,000 rows: a batch of 400 organisations answers
     more, is cut by the server (and says so), and is split; nothing is lost."""
     existing = canonical(synth(400, 5))
@@ -174,16 +179,16 @@ def test_virtuosos_own_cut_is_split(virtuoso_endpoint: Server, shapes, tmp_path:
     assert _ground(over_sparql.triples) == _ground(local.triples)
 
 
-def test_a_remote_store_too_big_to_read_whole_is_refused(remote: RemoteStore,  # type: ignore[no-untyped-def]
+def test_a_remote_store_too_big_to_read_whole_is_refused(remote: RemoteStore,
                                                          monkeypatch: pytest.MonkeyPatch,
-                                                         case) -> None:
+                                                         case: Case) -> None:
     monkeypatch.setattr(graphkit.validation, "WHOLE_STORE_LIMIT", 100)
     with pytest.raises(StoreError, match=r"holds [\d,]+ triples, more than the 100 .*--against-store"):
         validate(remote)
 
 
-def test_validate_against_a_remote_store_from_the_command(remote: RemoteStore, case,  # type: ignore[no-untyped-def]
-                                                          shapes, tmp_path: Path) -> None:
+def test_validate_against_a_remote_store_from_the_command(remote: RemoteStore, case: Case,
+                                                          shapes: Shapes, tmp_path: Path) -> None:
     _, contribution = case
     data = tmp_path / "contribution.nt"
     triples = ox.serialize([ox.Quad(t.subject, t.predicate, t.object)
@@ -201,8 +206,8 @@ def test_validate_against_a_remote_store_from_the_command(remote: RemoteStore, c
         assert finding.focus in text
 
 
-def test_a_remote_store_read_whole_comes_whole_or_not_at_all(remote: RemoteStore,  # type: ignore[no-untyped-def]
-                                                             case, shapes) -> None:
+def test_a_remote_store_read_whole_comes_whole_or_not_at_all(remote: RemoteStore,
+                                                             case: Case, shapes: Shapes) -> None:
     """The session's Virtuoso cuts a CONSTRUCT at 1,000 rows without saying so: the
     count beside it shows the cut, and the read is refused; Oxigraph answers whole."""
     if remote.capabilities.atomic_update:  # the Oxigraph server (Virtuoso: not atomic)

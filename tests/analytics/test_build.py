@@ -4,7 +4,7 @@ and on the curated data."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import networkx as nx
 import pytest
@@ -141,6 +141,14 @@ def test_theme_country_type_and_relation_filters(small: Snapshot) -> None:
     assert "relations=hosts" in hosting.graph["filters"]
 
 
+class _FilterArguments(TypedDict, total=False):
+    as_of: str
+    start: str
+    end: str
+    relations: frozenset[str]
+    kinds: frozenset[str]
+
+
 @pytest.mark.parametrize("arguments, message", [
     ({"as_of": "2017", "start": "2015"}, "either an as-of date"),
     ({"as_of": "last year"}, "is not a date"),
@@ -148,9 +156,9 @@ def test_theme_country_type_and_relation_filters(small: Snapshot) -> None:
     ({"relations": frozenset({"likes"})}, "unknown relation 'likes'"),
     ({"kinds": frozenset({"planet"})}, "unknown kind 'planet'"),
 ])
-def test_bad_filters_say_what_is_wrong(arguments: dict[str, object], message: str) -> None:
+def test_bad_filters_say_what_is_wrong(arguments: _FilterArguments, message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        Filters(**arguments)  # type: ignore[arg-type]
+        Filters(**arguments)
 
 
 def test_names_resolve_by_iri_path_and_label(small: Snapshot) -> None:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import TypedDict, cast
 
 import networkx as nx
 import pytest
@@ -184,11 +184,17 @@ def test_resolution_changes_the_partition() -> None:
     assert coarse.resolution == 0.05
 
 
+class _OptionArguments(TypedDict, total=False):
+    resolution: float
+    samples: int
+    exact_limit: int
+
+
 @pytest.mark.parametrize("options", [{"resolution": 0}, {"samples": 1},
                                      {"exact_limit": -1}])
-def test_bad_options_are_refused(options: dict[str, float]) -> None:
+def test_bad_options_are_refused(options: _OptionArguments) -> None:
     with pytest.raises(UsageError):
-        Options(**options)  # type: ignore[arg-type]
+        Options(**options)
 
 
 def test_empty_graph_has_no_measures() -> None:

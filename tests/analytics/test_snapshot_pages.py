@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
@@ -196,9 +197,9 @@ def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]
 
 def test_a_page_cut_without_a_word_raises(embedded: OxigraphStore) -> None:
     names = snapshot_module._variables(snapshot_module.Q_TYPES)
-    capped = _Capped(embedded, 25)
+    capped = cast(Store, _Capped(embedded, 25))  # a Store as far as paged_rows goes
     with pytest.raises(StoreError, match="cut a page without saying so"):
-        paged_rows(capped, snapshot_module.Q_TYPES, names, page_size=100)  # type: ignore[arg-type]
+        paged_rows(capped, snapshot_module.Q_TYPES, names, page_size=100)
 
 
 def test_rows_no_hash_can_part_are_read_in_order() -> None:

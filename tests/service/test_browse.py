@@ -68,7 +68,7 @@ def test_alternative_labels_in_other_languages_are_searched(client: TestClient) 
 
 def test_search_by_type_keeps_subclasses(client: TestClient) -> None:
     networks = search(client, "open", type="ogk:Network", limit=50)
-    assert networks and all("ogk:Network" in r["types"] for r in networks)  # type: ignore[operator]
+    assert networks and all("ogk:Network" in cast("list[str]", r["types"]) for r in networks)
     organisations = search(client, "legislative openness working", type=f"{NS}Organisation")
     assert organisations[0]["iri"] == f"{BASE}id/org/ogp-lowg"  # a working group
     assert search(client, "hernan", type="ogk:Network") == []

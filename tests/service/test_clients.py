@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, cast
+from xml.dom.minidom import Document
 
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
+from rdflib.query import ResultRow
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from graphkit.settings import Settings
@@ -59,10 +61,10 @@ def test_sparqlwrapper_select_xml_and_csv(endpoint: str) -> None:
     sparql = wrapper(endpoint)
     sparql.setQuery(LABELS)
     sparql.setReturnFormat(XML)
-    document = sparql.queryAndConvert()
-    assert len(document.getElementsByTagName("result")) == 2  # type: ignore[union-attr]
+    document = cast(Document, sparql.queryAndConvert())  # XML: a DOM document
+    assert len(document.getElementsByTagName("result")) == 2
     sparql.setReturnFormat(CSV)
-    text = sparql.queryAndConvert().decode()  # type: ignore[union-attr]
+    text = cast(bytes, sparql.queryAndConvert()).decode()  # CSV: the body
     assert text.splitlines()[0] == "org,label" and "OECD" in text
 
 
@@ -76,7 +78,7 @@ def test_sparqlwrapper_ask_and_construct(endpoint: str) -> None:
     graph = rdflib.Graph().parse(data=cast(bytes, sparql.queryAndConvert()), format="turtle")
     assert len(graph) == 2
     sparql.setReturnFormat(XML)  # SPARQLWrapper parses RDF/XML into an rdflib Graph
-    assert len(sparql.queryAndConvert()) == 2  # type: ignore[arg-type]
+    assert len(cast(rdflib.Graph, sparql.queryAndConvert())) == 2
 
 
 def test_sparqlwrapper_update_with_the_token(endpoint: str) -> None:
@@ -109,7 +111,7 @@ def test_sparqlwrapper_sees_errors(endpoint: str) -> None:
 # -- rdflib -------------------------------------------------------------------------------
 def test_rdflib_sparqlstore_reads(endpoint: str) -> None:
     graph = rdflib.Graph(store=SPARQLStore(endpoint, returnFormat="xml"))
-    labels = sorted(str(row.label) for row in graph.query(LABELS))  # type: ignore[union-attr]
+    labels = sorted(str(cast(ResultRow, row).label) for row in graph.query(LABELS))  # SELECT
     assert labels == ["OECD", "Open Government Partnership"]
     assert (rdflib.URIRef("https://w3id.org/ogkg/id/org/oecd"), rdflib.RDFS.label,
             rdflib.Literal("OECD", lang="en")) in graph

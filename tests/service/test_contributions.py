@@ -21,7 +21,7 @@ from graphkit.stores.remote import RemoteStore
 from service.app import create_app
 from tests.service.browser import chromium_tab
 from tests.service.live import live_server
-from tests.support import PROJECT
+from tests.support import PROJECT, value
 
 if TYPE_CHECKING:
     from schemathesis.core.result import Ok
@@ -336,12 +336,12 @@ def test_failure_half_way_leaves_the_store_as_before(
     real_load = store.load
     calls = []
 
-    def failing_load(source: bytes, **options: object) -> None:
+    def failing_load(source: bytes, **options: Any) -> None:  # Store.load's options
         calls.append(options.get("format"))
         # the one write of data and record fails half-way (a store whose load is not
         # atomic): what reached the store must be taken back
         lines = source.splitlines(keepends=True)
-        real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
+        real_load(b"".join(lines[: len(lines) // 2]), **options)
         raise StoreError("disk full (injected)")
 
     monkeypatch.setattr(store, "load", failing_load)
@@ -427,7 +427,7 @@ _:d0 a prov:Derivation ; prov:entity <https://w3id.org/ogkg/id/source/test-page>
         assert answer.status_code == 201, answer.text
     rows = list(store.query("SELECT ?d (COUNT(?q) AS ?n) WHERE { "
                             "?d <https://w3id.org/ogkg/ns#quote> ?q } GROUP BY ?d").rows())
-    assert sorted(int(row["n"].value) for row in rows) == [1, 1]  # type: ignore[union-attr]
+    assert sorted(int(value(row["n"])) for row in rows) == [1, 1]
 
 
 @pytest.mark.browser
@@ -481,9 +481,9 @@ def test_failed_write_is_undone_on_every_backend(any_store: Store,
     before = {(info.name, info.triples) for info in any_store.graphs()}
     real_load = any_store.load
 
-    def failing_load(source: bytes, **options: object) -> None:
+    def failing_load(source: bytes, **options: Any) -> None:  # Store.load's options
         lines = source.splitlines(keepends=True)  # data and record, cut half-way
-        real_load(b"".join(lines[: len(lines) // 2]), **options)  # type: ignore[arg-type]
+        real_load(b"".join(lines[: len(lines) // 2]), **options)
         raise StoreError("connection lost (injected)")
 
     monkeypatch.setattr(any_store, "load", failing_load)

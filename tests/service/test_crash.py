@@ -25,7 +25,7 @@ from graphkit.formats import RdfFormat
 from graphkit.stores import OxigraphStore
 from graphkit.stores.oxigraph import JOURNAL, STAGING_PREFIX
 from graphkit.synth import write_synthetic
-from tests.support import PROJECT, free_port, wait_healthy
+from tests.support import PROJECT, free_port, value, wait_healthy
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -197,8 +197,8 @@ def contribution_state(store: Path) -> dict[str, dict[str, str]]:
     state: dict[str, dict[str, str]] = {}
     with OxigraphStore(store) as opened:
         for row in opened.query(STATE).rows():
-            entry = state.setdefault(row["g"].value, {})  # type: ignore[union-attr]
-            entry.update({k: v.value for k, v in row.items() if k != "g"})  # type: ignore[union-attr]
+            entry = state.setdefault(value(row["g"]), {})
+            entry.update({k: value(v) for k, v in row.items() if k != "g"})
     return state
 
 

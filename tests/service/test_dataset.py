@@ -288,6 +288,7 @@ def test_dumps_stream_to_a_reader_while_the_file_is_written(tmp_path: Path) -> N
             chunks.append(data)
             return len(data)
 
-    dump = DumpSet(store, tmp_path).write(DumpFormat.NT_GZ, "t", also=Reader())  # type: ignore[arg-type]
+    dump = DumpSet(store, tmp_path).write(DumpFormat.NT_GZ, "t",
+                                          also=cast("IO[bytes]", Reader()))
     assert b"".join(chunks) == dump.path.read_bytes()
     assert hashlib.sha256(b"".join(chunks)).hexdigest() == dump.sha256

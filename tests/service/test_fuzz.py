@@ -30,6 +30,7 @@ from graphkit.settings import Settings
 from graphkit.stores import OxigraphStore
 from service.app import create_app
 from service.guards import JSON_LIMIT, SPARQL_LIMIT
+from tests.support import value
 
 if TYPE_CHECKING:
     from schemathesis.core.result import Ok
@@ -163,13 +164,13 @@ def test_rdf_bodies_are_stored_whole_or_not_at_all(fuzz: Fuzz,
                                                    case: tuple[RdfFormat, bytes]) -> None:
     format, body = case
     before = fuzz.store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
-    count = int(next(before.rows())["n"].value)  # type: ignore[union-attr]
+    count = int(value(next(before.rows())["n"]))
     answer = fuzz.request(f"PUT /store ({format.value})", "PUT", "/store",
                           params={"graph": GRAPH}, content=body,
                           headers={"Content-Type": format.media_type,
                                    "Authorization": f"Bearer {TOKEN}"})
     after = fuzz.store.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}")
-    now = int(next(after.rows())["n"].value)  # type: ignore[union-attr]
+    now = int(value(next(after.rows())["n"]))
     if answer.status_code >= 400:
         assert now == count, f"a refused {format.value} PUT changed the graph"
     else:

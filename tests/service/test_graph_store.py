@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
@@ -23,8 +25,8 @@ BOB = '<http://example.org/bob> <http://xmlns.com/foaf/0.1/name> "Bob" .'
 
 
 def make_client(**settings: object) -> TestClient:
-    options: dict[str, object] = {"store_path": None, "write_token": TOKEN, **settings}
-    return TestClient(create_app(Settings(**options),  # type: ignore[arg-type]
+    options: dict[str, Any] = {"store_path": None, "write_token": TOKEN, **settings}
+    return TestClient(create_app(Settings(**options),
                                  store=OxigraphStore()))
 
 
@@ -34,8 +36,8 @@ def client() -> Iterator[TestClient]:
         yield client
 
 
-def graph_of(answer: object, format: str = "turtle") -> rdflib.Graph:
-    return rdflib.Graph().parse(data=answer.content, format=format)  # type: ignore[attr-defined]
+def graph_of(answer: httpx.Response, format: str = "turtle") -> rdflib.Graph:
+    return rdflib.Graph().parse(data=answer.content, format=format)
 
 
 def turtle(text: str) -> rdflib.Graph:

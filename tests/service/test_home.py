@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graphkit.formats import RdfFormat
@@ -38,7 +40,7 @@ def test_health_checks_the_store(client: TestClient) -> None:
 
 
 def test_health_is_503_when_the_store_is_gone(client: TestClient) -> None:
-    client.app.state.store.close()  # type: ignore[attr-defined]
+    cast(FastAPI, client.app).state.store.close()
     answer = client.get("/health")
     assert answer.status_code == 503
     assert answer.json()["status"] == "error"

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import httpx
 import psutil
@@ -53,10 +54,10 @@ def pool_of(app: FastAPI) -> WorkerPool:
     return executor
 
 
-def wait_for(condition: object, timeout: float = 10.0) -> bool:
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.05)
     return False
@@ -104,10 +105,13 @@ def test_runaway_queries_are_stopped_at_the_timeout(disk_store: OxigraphStore) -
             thread.join(timeout=30)
             assert answer["status"] == 503, answer
             assert "time limit of 2 s" in str(answer["text"])
-            assert 1.8 < float(answer["elapsed"]) < 5.0, answer  # type: ignore[arg-type]
+            assert 1.8 < cast(float, answer["elapsed"]) < 5.0, answer
             assert len(latencies) >= 3 and max(latencies) < 1.5, latencies
             # the work really stopped: the worker that ran it is gone, another took its place
-            assert wait_for(lambda before=before: sum(not alive(pid) for pid in before) == 1), \
+            def one_killed(before: set[int] = before) -> bool:
+                return sum(not alive(pid) for pid in before) == 1
+
+            assert wait_for(one_killed), \
                 "exactly the worker that ran the hostile query should have been killed"
             assert wait_for(lambda: len(pool.worker_pids()) == 2)
             assert len(set(pool.worker_pids()) - before) == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graphkit.formats import RdfFormat
@@ -92,7 +94,7 @@ def test_a_write_changes_every_tag(client: TestClient) -> None:
 def test_a_304_does_not_run_the_query(client: TestClient,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     tag = client.get("/sparql", params=ASK, headers=JSON).headers["etag"]
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = cast(FastAPI, client.app).state.store
     ran: list[str] = []
     real_query = store.query
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graphkit.analytics.snapshot import Snapshot, fetch
@@ -84,7 +86,7 @@ def test_filters_and_parameters_are_part_of_the_key(
     assert dated < everything and people != dated and len(everything) == 9
     reseeded = client.get("/api/network/communities", params={"seed": 3}).json()
     assert reseeded["notes"]["seed"] == 3
-    cache = client.app.state.network_cache  # type: ignore[attr-defined]
+    cache = cast(FastAPI, client.app).state.network_cache
     assert len(cache) == 4
     assert reads.count == 1  # one read of the store serves every filter
     assert nodes(client, as_of="2017") == dated and len(cache) == 4
@@ -93,13 +95,13 @@ def test_filters_and_parameters_are_part_of_the_key(
 def test_the_cache_keeps_a_few_entries_and_builds_once_under_load(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = network.AnalysisCache(limit=2)
-    client.app.state.network_cache = cache  # type: ignore[attr-defined]
+    cast(FastAPI, client.app).state.network_cache = cache
     for year in ("2015", "2016", "2017", "2018"):
         nodes(client, as_of=year)
     assert len(cache) == 2
     reads = Reads(monkeypatch)
     fresh = network.AnalysisCache()
-    client.app.state.network_cache = fresh  # type: ignore[attr-defined]
+    cast(FastAPI, client.app).state.network_cache = fresh
     answers: list[int] = []
 
     def ask() -> None:

@@ -6,8 +6,10 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graphkit.formats import RdfFormat
@@ -95,7 +97,7 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
 
 def test_metrics_report_the_store_size(client: TestClient) -> None:
     text = client.get("/metrics").text
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = cast(FastAPI, client.app).state.store
     assert _metric(text, "graphkit_store_up") == 1
     assert _metric(text, "graphkit_store_triples") == sum(g.triples for g in store.graphs()) > 0
 
@@ -121,7 +123,7 @@ def test_query_timeouts_are_counted() -> None:
 
 
 def test_validation_failures_can_be_counted_by_other_code(client: TestClient) -> None:
-    count_validation_failure(client.app.state.metrics, 3)  # type: ignore[attr-defined]
+    count_validation_failure(cast(FastAPI, client.app).state.metrics, 3)
     count_validation_failure(None)  # an app without metrics: nothing to do, no error
     assert _metric(client.get("/metrics").text, "graphkit_validation_failures_total") == 3
 
@@ -134,7 +136,7 @@ def test_label_values_are_escaped() -> None:
 
 def test_health_checks_the_store(client: TestClient) -> None:
     assert client.get("/health").json()["status"] == "ok"
-    client.app.state.store.close()  # type: ignore[attr-defined]
+    cast(FastAPI, client.app).state.store.close()
     assert client.get("/health").status_code == 503
 
 

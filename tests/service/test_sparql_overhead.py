@@ -9,9 +9,11 @@ import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, quote, urlencode
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from graphkit.formats import RdfFormat
@@ -40,7 +42,7 @@ def disk_client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def test_many_point_lookups_in_a_row_through_the_worker_pool(disk_client: TestClient) -> None:
-    pool = disk_client.app.state.executor  # type: ignore[attr-defined]
+    pool = cast(FastAPI, disk_client.app).state.executor
     assert isinstance(pool, WorkerPool)
     workers = sorted(pool.worker_pids())
     for n in range(200):

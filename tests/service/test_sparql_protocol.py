@@ -7,11 +7,13 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from typing import Any, cast
 from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
 import rdflib
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from rdflib.compare import isomorphic
 
@@ -34,8 +36,8 @@ CONSTRUCT = "CONSTRUCT WHERE { ?s <http://example.org/p> ?o }"
 def make_client(**settings: object) -> TestClient:
     store = OxigraphStore()
     store.update(DATA)
-    options: dict[str, object] = {"store_path": None, "write_token": TOKEN, **settings}
-    return TestClient(create_app(Settings(**options), store=store))  # type: ignore[arg-type]
+    options: dict[str, Any] = {"store_path": None, "write_token": TOKEN, **settings}
+    return TestClient(create_app(Settings(**options), store=store))
 
 
 @pytest.fixture
@@ -266,7 +268,7 @@ def test_a_browser_gets_the_query_page(client: TestClient) -> None:
 def test_the_query_page_is_a_hook(client: TestClient) -> None:
     from fastapi.responses import PlainTextResponse
 
-    client.app.state.query_page = (  # type: ignore[attr-defined]
+    cast(FastAPI, client.app).state.query_page = (
         lambda request, settings: PlainTextResponse("the query UI"))
     assert client.get("/sparql", headers={"Accept": "text/html"}).text == "the query UI"
     assert client.get("/sparql").headers["content-type"].startswith("text/turtle")

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from graphkit.validation import Shapes, load_shapes, validate
-from tests.shapes.cases import load_cases
+from tests.shapes.cases import Case, load_cases
 from tests.support import PROJECT
 from tests.test_validation_engine import differences, with_every_error
 
@@ -53,7 +53,8 @@ def test_every_sparql_target_has_natural_targets(both: tuple[Shapes, Shapes]) ->
 
 
 @pytest.mark.parametrize("case", load_cases(), ids=lambda c: c.name)
-def test_case_findings_are_those_of_the_natural_targets(case, both) -> None:  # type: ignore[no-untyped-def]
+def test_case_findings_are_those_of_the_natural_targets(
+        case: Case, both: tuple[Shapes, Shapes]) -> None:
     shapes, natural = both
     found = validate(case.path, engine="sparql", shapes=shapes)
     assert found.keys() == validate(case.path, engine="sparql", shapes=natural).keys()
@@ -61,7 +62,8 @@ def test_case_findings_are_those_of_the_natural_targets(case, both) -> None:  # 
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_injected_errors_are_found_with_either_targets(seed: int, both) -> None:  # type: ignore[no-untyped-def]
+def test_injected_errors_are_found_with_either_targets(
+        seed: int, both: tuple[Shapes, Shapes]) -> None:
     shapes, natural = both
     triples = with_every_error(30, seed)
     found = validate(triples, engine="sparql", shapes=shapes)
