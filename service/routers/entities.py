@@ -29,7 +29,7 @@ from graphkit.describe import (
     describe,
 )
 from graphkit.formats import RdfFormat
-from graphkit.namespaces import PREFIXES
+from graphkit.namespaces import PREFIXES, prefixes_for
 from graphkit.settings import Settings
 from graphkit.stores import Store
 from service.dependencies import get_settings, get_store
@@ -81,7 +81,7 @@ def rdf_response(triples: list[ox.Triple], chosen: str, headers: dict[str, str])
     """The triples in the chosen RDF format, with our prefixes where the format has them."""
     rdf_format = RDF_FORMATS[chosen]
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    body = ox.serialize(ordered, format=rdf_format.oxigraph, prefixes=PREFIXES)
+    body = ox.serialize(ordered, format=rdf_format.oxigraph, prefixes=prefixes_for(ordered))
     media = rdf_format.media_type
     content_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
     return Response(body, media_type=content_type, headers=headers)

@@ -69,6 +69,31 @@ def test_every_entity_answers_in_every_rdf_format(client: TestClient, store: Oxi
         assert ox.NamedNode(iri) in subjects, iri
 
 
+PREFIX_LINE = re.compile(r"^@prefix ([A-Za-z][\w-]*): <([^>]*)> \.$", re.MULTILINE)
+
+
+def test_turtle_declares_the_data_prefixes_it_uses_and_escapes_nothing(
+        client: TestClient, store: OxigraphStore) -> None:
+    """Every entity's Turtle names things as the curated files do (``kgorg:oecd``, not the
+    escaped ``id:org\\/oecd``), declares no prefix it does not use, and reads back whole."""
+    declared_anywhere: set[str] = set()
+    for iri in entity_iris(store):
+        answer = client.get(path_of(iri), headers={"Accept": "text/turtle"})
+        text = answer.text
+        declared = dict(PREFIX_LINE.findall(text))
+        body = PREFIX_LINE.sub("", text)
+        literals = re.sub(r'"(?:[^"\\]|\\.)*"', '""', body)  # names only, not texts
+        assert "\\" not in literals, (iri, text)
+        assert "id" not in declared, iri
+        for prefix in declared:
+            assert re.search(rf"(?<![\w-]){re.escape(prefix)}:", literals), (iri, prefix)
+        assert parsed(answer.content, "text/turtle") == \
+            parsed(client.get(path_of(iri), headers={"Accept": "application/n-triples"}).content,
+                   "application/n-triples"), iri
+        declared_anywhere |= set(declared)
+    assert {"kgorg", "kgnet", "kgevent", "kgsrc", "theme", "ogk", "org"} <= declared_anywhere
+
+
 def test_every_entity_answers_as_a_page(client: TestClient, store: OxigraphStore) -> None:
     for iri in entity_iris(store):
         answer = client.get(path_of(iri), headers={"Accept": "text/html"})
