@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-__all__ = ["DATA_PREFIXES", "OGK", "OUTPUT_PREFIXES", "PREFIXES", "compact", "prefixes_for",
-           "sparql_prefixes"]
+__all__ = ["DATA_PREFIXES", "OGK", "OUTPUT_PREFIXES", "PREFIXES", "compact", "plain_local",
+           "prefixes_for", "sparql_prefixes"]
 
 OGK = "https://w3id.org/ogkg/ns#"
 
@@ -76,7 +76,7 @@ _UNWRITTEN = frozenset({"http://www.w3.org/1999/02/22-rdf-syntax-ns#type"} | {
     for name in ("string", "integer", "decimal", "double", "boolean")})
 
 
-def _plain_local(local: str) -> bool:
+def plain_local(local: str) -> bool:
     """Whether ``local`` is a Turtle local name without escapes (and an XML name's tail)."""
     return bool(local) and local[0] not in "-." and local[-1] != "." and \
         all(c.isalnum() or c in "-_." for c in local)
@@ -104,7 +104,7 @@ def prefixes_for(triples: Iterable[ox.Triple],
             iri = term.value
             for prefix, namespace in namespaces:
                 if iri.startswith(namespace):
-                    plain = _plain_local(iri[len(namespace):])
+                    plain = plain_local(iri[len(namespace):])
                     used[prefix] = used.get(prefix, True) and plain
     return {p: ns for p, ns in namespaces if used.get(p)}
 
@@ -114,7 +114,7 @@ def compact(iri: str, prefixes: dict[str, str] = PREFIXES) -> str:
     for prefix, namespace in prefixes.items():
         if iri.startswith(namespace):
             local = iri[len(namespace):]
-            if local and all(c.isalnum() or c in "-_." for c in local) and local[-1] != ".":
+            if plain_local(local):
                 return f"{prefix}:{local}"
     return f"<{iri}>"
 

@@ -29,6 +29,7 @@ from graphkit.describe import (
     describe,
 )
 from graphkit.formats import RdfFormat
+from graphkit.jsonld import compacted
 from graphkit.namespaces import PREFIXES, prefixes_for
 from graphkit.settings import Settings
 from graphkit.stores import Store
@@ -78,10 +79,14 @@ def alternate_links(document: str) -> str:
 
 
 def rdf_response(triples: list[ox.Triple], chosen: str, headers: dict[str, str]) -> Response:
-    """The triples in the chosen RDF format, with our prefixes where the format has them."""
+    """The triples in the chosen RDF format, with the prefixes they use where the format
+    has them (JSON-LD compacted with them as its context)."""
     rdf_format = RDF_FORMATS[chosen]
     ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    body = ox.serialize(ordered, format=rdf_format.oxigraph, prefixes=prefixes_for(ordered))
+    prefixes = prefixes_for(ordered)
+    body = ox.serialize(ordered, format=rdf_format.oxigraph, prefixes=prefixes) or b""
+    if rdf_format is RdfFormat.JSON_LD:  # pyoxigraph writes it expanded
+        body = compacted(body, prefixes)
     media = rdf_format.media_type
     content_type = f"{media}; charset=utf-8" if media.startswith("text/") else media
     return Response(body, media_type=content_type, headers=headers)

@@ -14,6 +14,7 @@ from typing import cast
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from fastapi.testclient import TestClient
 
 from graphkit.stores import OxigraphStore
@@ -92,6 +93,34 @@ def test_turtle_declares_the_data_prefixes_it_uses_and_escapes_nothing(
                    "application/n-triples"), iri
         declared_anywhere |= set(declared)
     assert {"kgorg", "kgnet", "kgevent", "kgsrc", "theme", "ogk", "org"} <= declared_anywhere
+
+
+def test_json_ld_is_compacted_with_the_prefixes_it_uses(client: TestClient) -> None:
+    """JSON-LD as a linked-data client reads it: a ``@context`` of the prefixes the answer
+    uses and compact IRIs; pyoxigraph and rdflib (two independent JSON-LD readers) read
+    the same triples as from N-Triples."""
+    answer = client.get("/id/org/oecd-opsi", headers={"Accept": "application/ld+json"})
+    document = json.loads(answer.content)
+    assert {"kgorg", "rdfs", "org", "ogk"} <= set(document["@context"])
+    assert "id" not in document["@context"]
+    entity = next(n for n in document["@graph"] if n["@id"] == "kgorg:oecd-opsi")
+    assert entity["@type"] == ["ogk:Organisation"]
+    assert entity["rdfs:label"] == [{"@value": "OECD Observatory of Public Sector Innovation",
+                                     "@language": "en"}]
+    assert {"@id": "kgorg:oecd-public-governance-directorate"} in \
+        entity["org:subOrganizationOf"]
+    expected = parsed(client.get("/id/org/oecd-opsi.nt").content, "application/n-triples")
+    assert parsed(answer.content, "application/ld+json") == expected
+    read = rdflib.Graph().parse(data=answer.content, format="json-ld")
+    nt = read.serialize(format="nt", encoding="utf-8")
+    as_read = {q.triple for q in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)}
+    assert canonical(as_read) == canonical(expected)
+
+
+def canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {q.triple for q in dataset}
 
 
 def test_every_entity_answers_as_a_page(client: TestClient, store: OxigraphStore) -> None:
