@@ -38,13 +38,14 @@ PREFIXES: dict[str, str] = {
 }
 
 
-#: The prefixes of the curated data (``data/*.ttl``): one per kind of entity under
+#: The prefixes of the curated data (docs/modelling.md §1): one per kind of entity under
 #: ``https://w3id.org/ogkg/id/``, one per concept scheme, and the EU authority tables.
 DATA_PREFIXES: dict[str, str] = {
     "kgorg": "https://w3id.org/ogkg/id/org/",
     "kgnet": "https://w3id.org/ogkg/id/network/",
     "kginit": "https://w3id.org/ogkg/id/initiative/",
     "kgplan": "https://w3id.org/ogkg/id/plan/",
+    "kgcommit": "https://w3id.org/ogkg/id/commitment/",
     "kgpub": "https://w3id.org/ogkg/id/publication/",
     "kgevent": "https://w3id.org/ogkg/id/event/",
     "kgitem": "https://w3id.org/ogkg/id/agenda-item/",

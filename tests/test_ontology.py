@@ -30,6 +30,7 @@ from rdflib import namespace as ns
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VANN
 from rdflib.term import Identifier, Node
 
+from graphkit.namespaces import OUTPUT_PREFIXES
 from tests.support import shared_path
 from tests.vocabulary import (
     ALIGNMENT_PREDICATES,
@@ -494,6 +495,15 @@ def test_every_topic_the_issue_names_is_a_theme() -> None:
 def test_guide_prefix_block_is_only_prefixes() -> None:
     lines = [line for line in guide_prefixes().splitlines() if line.strip()]
     assert lines and all(line.startswith("@prefix ") for line in lines)
+
+
+def test_the_service_writes_the_guide_prefixes() -> None:
+    """Linked-data answers name things with the prefixes curators write (graphkit.namespaces
+    OUTPUT_PREFIXES): every prefix of the guide but the illustrative ``ex:``, the same
+    namespace under the same name."""
+    declared = dict(re.findall(r"@prefix (\w+): +<([^>]+)>", guide_prefixes()))
+    declared.pop("ex")  # illustrative only
+    assert {p: OUTPUT_PREFIXES.get(p) for p in declared} == declared
 
 
 @pytest.mark.parametrize("number", range(len(guide_examples())), ids=lambda n: f"example-{n + 1}")
