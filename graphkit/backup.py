@@ -103,7 +103,8 @@ def backup(store: Store, directory: Path) -> Manifest:
         else:
             kind = BackupKind.NQUADS
             with gzip.open(partial / DUMP, "wb", compresslevel=6) as sink:
-                store.dump(sink, format=RdfFormat.N_QUADS)  # type: ignore[arg-type]
+                # a binary file in all but name (typeshed: not an IO[bytes])
+                store.dump(cast(IO[bytes], sink), format=RdfFormat.N_QUADS)
             graphs = _sizes_of_dump(partial / DUMP)
         manifest = Manifest(kind, time.time(), _describe(store), graphs)
         (partial / MANIFEST).write_text(manifest.to_json() + "\n")

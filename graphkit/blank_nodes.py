@@ -12,11 +12,14 @@ True
 
 from __future__ import annotations
 
+from typing import overload
+
 import pyoxigraph as ox
 
 __all__ = ["FreshBlankNodes"]
 
 _Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+_Subject = ox.NamedNode | ox.BlankNode | ox.Triple
 
 
 class FreshBlankNodes:
@@ -26,6 +29,10 @@ class FreshBlankNodes:
     def __init__(self) -> None:
         self.fresh: dict[ox.BlankNode, ox.BlankNode] = {}
 
+    @overload
+    def term(self, term: _Subject) -> _Subject: ...
+    @overload
+    def term(self, term: _Term) -> _Term: ...
     def term(self, term: _Term) -> _Term:
         if isinstance(term, ox.BlankNode):
             return self.fresh.setdefault(term, ox.BlankNode())
@@ -33,5 +40,5 @@ class FreshBlankNodes:
 
     def triple(self, triple: ox.Triple | ox.Quad) -> ox.Triple:
         """``triple`` (or a quad's triple) with its blank nodes renamed."""
-        return ox.Triple(self.term(triple.subject), triple.predicate,  # type: ignore[arg-type]
+        return ox.Triple(self.term(triple.subject), triple.predicate,
                          self.term(triple.object))

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, NoReturn, cast
 
 from pydantic import ValidationError
 
@@ -281,7 +281,8 @@ def _export_to(store: Store, sink: IO[bytes], fmt: RdfFormat, graph: str | None,
                compress: bool) -> None:
     if compress:
         with gzip.GzipFile(fileobj=sink, mode="wb", compresslevel=6) as zipped:
-            store.dump(zipped, format=fmt, graph=graph)  # type: ignore[arg-type]
+            # a binary file in all but name (typeshed: not an IO[bytes])
+            store.dump(cast(IO[bytes], zipped), format=fmt, graph=graph)
     else:
         store.dump(sink, format=fmt, graph=graph)
 

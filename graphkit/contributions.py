@@ -332,15 +332,17 @@ def _read(store: Store, base_iri: str, graph: str | None = None) -> list[Contrib
         "meta": meta_graph(base_iri), "prefix": prefix, "only": only}
     found: list[Contribution] = []
     for row in store.query(query).rows():
-        iri = row["g"].value  # type: ignore[union-attr]
-        summary_text = row.get("summary")
-        summary = json.loads(summary_text.value) if summary_text is not None else {}  # type: ignore[union-attr]
+        # the query's pattern fixes the terms: ?g an IRI (STRSTARTS on our prefix), the rest
+        # literals (a label, a status, a count, a time, a JSON text)
+        iri = cast(ox.NamedNode, row["g"]).value
+        summary_text = cast(ox.Literal | None, row.get("summary"))
+        summary = json.loads(summary_text.value) if summary_text is not None else {}
         found.append(Contribution(
             id=iri[len(prefix):], graph=iri,
-            status=row["status"].value,  # type: ignore[union-attr]
-            contributor=row["who"].value,  # type: ignore[union-attr]
-            submitted=row["when"].value,  # type: ignore[union-attr]
-            triples=int(row["triples"].value),  # type: ignore[union-attr]
+            status=cast(ox.Literal, row["status"]).value,
+            contributor=cast(ox.Literal, row["who"]).value,
+            submitted=cast(ox.Literal, row["when"]).value,
+            triples=int(cast(ox.Literal, row["triples"]).value),
             summary=summary,
             source=_value(row.get("source")), comment=_value(row.get("comment")),
             withdrawn=_value(row.get("withdrawn"))))

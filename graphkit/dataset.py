@@ -331,7 +331,8 @@ class DumpSet:
                         # a binary file in all but name (typeshed: not an IO[bytes])
                         self._store.dump(cast(IO[bytes], packed), format=format.rdf_format)
                 else:
-                    self._store.dump(tee, format=format.rdf_format)  # type: ignore[arg-type]
+                    # the writes, flush and writable() a dump makes (see _Tee)
+                    self._store.dump(cast(IO[bytes], tee), format=format.rdf_format)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -10,6 +10,7 @@ Nothing here reads the environment at import time: call :func:`load_settings` (o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -94,6 +95,6 @@ class Settings(BaseSettings):
         return f"{self.base_iri}graph/{name}"
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Build the settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)

@@ -20,7 +20,7 @@ import gzip
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from graphkit.errors import UsageError
 from graphkit.formats import RdfFormat, is_gzip_path
@@ -240,5 +240,6 @@ def write_synthetic(path: Path, *, orgs: int, seed: int = 1) -> int:
 
 def _open_out(path: Path) -> IO[bytes]:
     if is_gzip_path(path):
-        return gzip.open(path, "wb", compresslevel=6)  # type: ignore[return-value]
+        # a binary file in all but name (typeshed: not an IO[bytes])
+        return cast(IO[bytes], gzip.open(path, "wb", compresslevel=6))
     return open(path, "wb")

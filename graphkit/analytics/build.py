@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from enum import Enum
+from typing import cast
 
 import networkx as nx
 
@@ -240,12 +241,14 @@ class _Pair:
         self._widen(start, end)
 
     def add_direct(self, data: dict[str, object]) -> None:
-        self.weight += float(data.get("weight", 1.0))  # type: ignore[arg-type]
+        self.weight += float(cast(float, data.get("weight", 1.0)))
         self.direct = str(data["relation"])
         self.relations.update(self.direct.replace("^", "").split())
         if "sources" in data:
             self.sources.update(str(data["sources"]).split())
-        self._widen(data.get("start_date"), data.get("end_date"))  # type: ignore[arg-type]
+        # the edge data this module writes: dates as text, a float weight
+        self._widen(cast("str | None", data.get("start_date")),
+                    cast("str | None", data.get("end_date")))
 
     def _widen(self, start: str | None, end: str | None) -> None:
         self.start = earliest(self.start, start)

@@ -318,7 +318,7 @@ class _Reader:
     def pairs(self, query: str, predicate: str) -> Iterator[tuple[str, str]]:
         """``?s ?o`` of ``?s <predicate> ?o`` (the query's variables in that order)."""
         if self.raw is None:
-            yield from self._remote(query)  # type: ignore[misc]
+            yield from cast("Iterator[tuple[str, str]]", self._remote(query))  # ?s ?o
             return
         for quad in cast("Iterator[_PlainQuad]", self.raw.quads_for_pattern(
                 None, ox.NamedNode(predicate), None)):
@@ -328,7 +328,8 @@ class _Reader:
                 distinct: bool = False) -> Iterator[tuple[str, str, str]]:
         """``?s ?p ?o`` with ``VALUES ?p { predicates }`` (``distinct``: SELECT DISTINCT)."""
         if self.raw is None:
-            yield from self._remote(query, predicates)  # type: ignore[misc]
+            yield from cast("Iterator[tuple[str, str, str]]",  # ?s ?p ?o
+                            self._remote(query, predicates))
             return
         for predicate in predicates:
             seen: set[tuple[str, str]] = set()
@@ -345,7 +346,8 @@ class _Reader:
                   predicates: list[str]) -> Iterator[tuple[str, str, str, str]]:
         """``?s ?p ?o ?g`` of ``GRAPH ?g { ?s ?p ?o }`` (named graphs only)."""
         if self.raw is None:
-            yield from self._remote(query, predicates)  # type: ignore[misc]
+            yield from cast("Iterator[tuple[str, str, str, str]]",  # ?s ?p ?o ?g
+                            self._remote(query, predicates))
             return
         for predicate in predicates:
             for quad in cast("Iterator[_PlainQuad]", self.raw.quads_for_pattern(

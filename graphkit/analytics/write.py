@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -103,9 +104,9 @@ def _literal(value: object, datatype: str | None = None) -> str:
         datatype = "integer" if isinstance(value, int) else \
             "double" if isinstance(value, float) else "string"
     if datatype == "integer":
-        text = str(int(value))  # type: ignore[call-overload]
+        text = str(int(cast(float, value)))  # a number (an int, or a float measure)
     elif datatype == "double":
-        text = repr(float(value))  # type: ignore[arg-type]
+        text = repr(float(cast(float, value)))
     elif datatype == "dateTime":
         text = value.isoformat() if isinstance(value, datetime) else str(value)
     else:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol, cast
 
 import pyoxigraph as ox
 
@@ -41,22 +41,30 @@ def compact(iri: str) -> str:
     return _compact(iri)
 
 
-class _Bindings(dict[str, Term]):
+class Row(Protocol):
+    """A solution as :func:`select` gives it: ``row["x"]``, ``None`` when ``?x`` is unbound
+    (a :class:`pyoxigraph.QuerySolution` or a :class:`_Bindings`)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class _Bindings(dict[str, Term | ox.Triple]):
     """A row of bindings where an unbound variable reads as ``None``, as in pyoxigraph."""
 
     def __missing__(self, key: str) -> None:
         return None
 
 
-def select(store: Store, query: str) -> Iterator[Mapping[str, Any]]:
+def select(store: Store, query: str) -> Iterator[Row]:
     """The solutions of a SELECT over the union of all graphs; ``row["x"]`` is ``None``
     when ``?x`` is unbound. The embedded store answers straight from pyoxigraph: these
     queries are generated here, never name a dataset, and a page runs a dozen of them."""
     if isinstance(store, OxigraphStore):
-        yield from store.raw.query(query, use_default_graph_as_union=True)  # type: ignore[misc]
+        yield from cast(ox.QuerySolutions,  # a SELECT
+                        store.raw.query(query, use_default_graph_as_union=True))
         return
     for row in store.query(query).rows():
-        yield _Bindings(row)  # type: ignore[arg-type]
+        yield _Bindings(row)
 
 
 def ask(store: Store, query: str) -> bool:

@@ -256,8 +256,8 @@ class Vocabulary:
         result = store.query(
             f"SELECT ?c ?s WHERE {{ ?c <{in_scheme_iri()}> ?s . "
             f"FILTER(STRSTARTS(STR(?s), \"{base_iri}scheme/\")) }}")
-        triples = [ox.Triple(row["c"], ox.NamedNode(in_scheme_iri()), row["s"])  # type: ignore[arg-type]
-                   for row in result.rows() if isinstance(row.get("c"), ox.NamedNode)]
+        triples = [ox.Triple(concept, ox.NamedNode(in_scheme_iri()), row["s"])
+                   for row in result.rows() if isinstance(concept := row.get("c"), ox.NamedNode)]
         return cls.from_triples(triples, base_iri=base_iri)
 
 

@@ -3,7 +3,7 @@ Popolo document into triples (the table of :mod:`graphkit.importers.popolo` says
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,9 +139,11 @@ class PopoloMapper:
         self.problems: list[InputProblem] = []
         self._mint_all(collections)
         self._source_document()
-        describe = {"areas": self._area, "organizations": self._organization,
-                    "persons": self._person, "posts": self._post, "events": self._event,
-                    "memberships": self._membership}
+        # posts take their holders too, and are described apart below
+        describe: dict[str, Callable[..., None]] = {
+            "areas": self._area, "organizations": self._organization,
+            "persons": self._person, "posts": self._post, "events": self._event,
+            "memberships": self._membership}
         holders = self._post_holders(collections["memberships"])
         for name in COLLECTIONS:
             for index, obj in enumerate(collections[name]):
@@ -150,7 +152,7 @@ class PopoloMapper:
                 if name == "posts":
                     self._post(subject, obj, where, holders.get(obj["__iri"], []))
                 else:
-                    describe[name](subject, obj, where)  # type: ignore[operator]
+                    describe[name](subject, obj, where)
         if self.problems:
             raise ConversionError("the Popolo document has values that do not map",
                                   problems=self.problems)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol, Self, runtime_checkable
+from typing import IO, Protocol, Self, cast, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -150,17 +150,20 @@ class QueryResult:
             raise _evaluation_error(error) from error
 
     def _serialize_to(self, sink: _DeadlineWriter, format: ResultFormat | RdfFormat) -> None:
+        # serialize() checked the format against the kind. The ignores: pyoxigraph writes to
+        # any object with write(), its stubs name only IO[bytes]
         raw = self._raw
         if self.kind is QueryKind.GRAPH:
+            rdf = cast(RdfFormat, format).oxigraph
             if isinstance(raw, ox.QueryTriples):
-                raw.serialize(sink, format.oxigraph)  # type: ignore[arg-type]
+                raw.serialize(sink, rdf)  # type: ignore[arg-type]
             else:
-                ox.serialize(self, sink, format.oxigraph)  # type: ignore[arg-type]
+                ox.serialize(cast(Iterable[ox.Triple], self), sink, rdf)  # type: ignore[arg-type]
             return
         if isinstance(raw, bool):
             raw = _boolean_result(raw)
         assert isinstance(raw, ox.QuerySolutions | ox.QueryBoolean)
-        raw.serialize(sink, format.oxigraph)  # type: ignore[arg-type]
+        raw.serialize(sink, cast(ResultFormat, format).oxigraph)  # type: ignore[arg-type]
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:

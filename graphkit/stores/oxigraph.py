@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Self, cast
+from typing import IO, TYPE_CHECKING, Self, TypedDict, cast
 
 import pyoxigraph as ox
 
@@ -49,6 +49,15 @@ __all__ = ["OxigraphStore"]
 
 JOURNAL = "graphkit-load.journal"
 STAGING_PREFIX = "urn:graphkit:staging:"
+
+
+class _DatasetOptions(TypedDict, total=False):
+    """The dataset keywords of pyoxigraph's ``Store.query`` that :meth:`OxigraphStore.query`
+    passes."""
+
+    use_default_graph_as_union: bool
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
 
 
 class OxigraphStore:
@@ -136,7 +145,7 @@ class OxigraphStore:
               named_graphs: Sequence[str] | None = None, timeout: float | None = None,
               base_iri: str | None = None) -> QueryResult:
         check_query(query)  # pyoxigraph's parser would overflow the stack (SIGSEGV)
-        options: dict[str, object] = {}
+        options: _DatasetOptions = {}
         if default_graphs is None and named_graphs is None:
             # the union, unless the query names its dataset (FROM), which pyoxigraph's
             # union option would override
@@ -148,7 +157,7 @@ class OxigraphStore:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
         deadline = time.monotonic() + timeout if timeout else None
         try:
-            raw = self.raw.query(query, base_iri=base_iri, **options)  # type: ignore[arg-type]
+            raw = self.raw.query(query, base_iri=base_iri, **options)
         except SyntaxError as error:
             line, column = position_of(error)
             raise QuerySyntaxError(_without_position(error), line=line, column=column) from error

@@ -47,7 +47,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Self
+from typing import IO, TYPE_CHECKING, Self, cast
 
 import httpx
 import pyoxigraph as ox
@@ -219,7 +219,7 @@ class RemoteStore:
         def run() -> QueryResult:
             with sparql_errors(self.endpoint, limit, lines_added=prologue.count("\n")):
                 # the attribute, not setTimeout(), which truncates to whole seconds (0.5 -> 0,
-                # meaning no timeout at all)
+                # meaning no timeout at all); SPARQLWrapper types it int, urlopen takes a float
                 sparql.timeout = max(deadline - time.monotonic(),  # type: ignore[assignment]
                                      0.001)
                 answer = sparql.query()
@@ -247,6 +247,7 @@ class RemoteStore:
             sparql = self._sparql(update, form=INSERT)
             with sparql_errors(self.update_endpoint, self.write_timeout,
                                lines_added=lines_added, update=True):
+                # typed int by SPARQLWrapper; urlopen takes the float
                 sparql.timeout = self.write_timeout  # type: ignore[assignment]
                 answer = sparql.query()
                 try:
@@ -320,9 +321,9 @@ class RemoteStore:
                 return None  # a union default graph hides the real one from queries
             if not any(info.name == graph for info in self.graphs()):
                 return None
-            constructed: list[ox.Triple] = list(self.query(  # type: ignore[arg-type]
+            constructed = cast(list[ox.Triple], list(self.query(  # a CONSTRUCT: triples
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
-                timeout=self.write_timeout))
+                timeout=self.write_timeout)))
             if self._server_dialect().cuts_graph_reads:  # a CONSTRUCT is cut unmarked
                 self._check_complete(graph, len(set(constructed)), self.endpoint)
             return constructed

@@ -184,7 +184,8 @@ class _Compiler:
             if self.classes is None:
                 self.inbound[predicate] = None
             else:
-                self.inbound.setdefault(predicate, set()).update(self.classes)  # type: ignore[union-attr]
+                # a None entry was skipped above: this one is a set, or new
+                cast(set[str], self.inbound.setdefault(predicate, set())).update(self.classes)
 
     def _only_classes(self, shape: object) -> set[str] | None:
         """The target classes of a shape targeted by sh:targetClass only, else None."""
@@ -477,7 +478,7 @@ class _Compiler:
         try:
             return self._value_expressions(node, v)
         finally:
-            self.violates = saved  # type: ignore[method-assign]
+            self.violates = saved  # type: ignore[method-assign]  # the method back
 
     def _nested_counts(self, node: object, v: str, path: str) -> list[str]:
         g, sid, parts = self.g, shape_id(self.g, node), []

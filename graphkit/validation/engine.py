@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import TypeVar, cast, overload
 
 import pyoxigraph as ox
 
@@ -37,6 +37,9 @@ __all__ = ["Context", "own_blank_nodes", "own_context", "run_check", "touched_co
            "validate_contribution", "validate_store", "validate_with_sparql"]
 
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+# what a store can be asked about: any term but a literal (a subject, or an object bound)
+_Resource = ox.NamedNode | ox.BlankNode | ox.Triple
+_T = TypeVar("_T", bound=ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple)
 _SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
 
 _DEFAULT_MESSAGES = {
@@ -102,7 +105,7 @@ def run_check(store: ox.Store, check: Check) -> list[Finding]:
         rows = store.query(check.query, use_default_graph_as_union=True)
     except (SyntaxError, ValueError, RuntimeError) as error:
         raise QueryError(f"shape {check.shape}: its compiled query failed: {error}") from error
-    return [_finding(check, row) for row in rows]  # type: ignore[union-attr]
+    return [_finding(check, row) for row in cast(ox.QuerySolutions, rows)]  # a SELECT
 
 
 def _finding(check: Check, row: ox.QuerySolution) -> Finding:
@@ -204,7 +207,7 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
             return []
         if node not in described:
             found = [ox.Triple(q.subject, q.predicate, q.object)
-                     for q in store.quads_for_pattern(node, None, None)]  # type: ignore[arg-type]
+                     for q in store.quads_for_pattern(cast(_Resource, node), None, None)]
             described[node] = found
             read.update(found)
         return described[node]
@@ -222,7 +225,7 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
             if node in seen or isinstance(node, ox.Literal):
                 continue
             seen.add(node)
-            for q in store.quads_for_pattern(node, p, None):  # type: ignore[arg-type]
+            for q in store.quads_for_pattern(cast(_Resource, node), p, None):
                 read.add(ox.Triple(q.subject, q.predicate, q.object))
                 frontier.append(q.object)
         focus |= seen
@@ -240,7 +243,7 @@ def touched_context(contribution: Sequence[ox.Triple], store: ox.Store,
         for predicate, classes in compiled.inbound:
             if classes is not None and not classes & kinds:
                 continue
-            for q in store.quads_for_pattern(None, ox.NamedNode(predicate), node):  # type: ignore[arg-type]
+            for q in store.quads_for_pattern(None, ox.NamedNode(predicate), cast(_Resource, node)):
                 read.add(ox.Triple(q.subject, q.predicate, q.object))
                 outgoing.extend(describe(q.subject))
     for t in outgoing:  # one step further: what their triples point to
@@ -266,14 +269,20 @@ def own_context(focus: set[object], read: set[ox.Triple], back: dict[object, obj
     """The :class:`Context` in the contribution's own labels: its blank nodes named as it
     names them again, and every store blank node labelled like one of them renamed apart,
     so that validating the contribution with the context never merges the two."""
-    apart: dict[object, object] = {original: ox.BlankNode() for original in back.values()}
+    apart: dict[object, ox.BlankNode] = {original: ox.BlankNode() for original in back.values()}
 
+    @overload
+    def stored(term: _T) -> _T | ox.BlankNode: ...
+    @overload
+    def stored(term: object) -> object: ...
     def stored(term: object) -> object:
         return apart.get(term, term)
 
-    triples = {ox.Triple(stored(t.subject), t.predicate, stored(t.object))  # type: ignore[arg-type]
+    triples = {ox.Triple(stored(t.subject), t.predicate, stored(t.object))
                for t in read} if apart else read
-    return Context(focus={back.get(n, stored(n)) for n in focus},  # type: ignore[misc]
+    # the focus is the contribution's subjects and objects (and nodes on chains): terms
+    return Context(focus=cast(set[ox.NamedNode | ox.BlankNode | ox.Literal],
+                              {back.get(n, stored(n)) for n in focus}),
                    triples=triples)
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 
@@ -52,6 +53,9 @@ from graphkit.validation.engine import (
 )
 from graphkit.validation.report import Report
 from graphkit.validation.shapes import Shapes
+
+if TYPE_CHECKING:
+    from graphkit.stores.base import Store
 
 __all__ = ["BATCH", "MAX_PAGES", "MAX_ROWS", "is_query_store", "remote_context", "validate_remote",
            "values_block"]
@@ -88,7 +92,7 @@ class _Reader:
     def __init__(self, store: object, *, batch: int, max_rows: int) -> None:
         if batch < 1 or max_rows < 1:
             raise ValueError(f"batch and max_rows must be >= 1, got {batch} and {max_rows}")
-        self.store = store
+        self.store = cast("Store", store)  # a query store (is_query_store), as callers check
         self.batch = batch
         self.max_rows = max_rows
         self.requests = 0
@@ -102,7 +106,7 @@ class _Reader:
         query = f"SELECT * WHERE {{ {values_block(nodes)} {pattern} }} LIMIT {self.max_rows + 1}"
         self.requests += 1
         try:
-            rows = list(self.store.query(query))  # type: ignore[attr-defined]
+            rows = cast(list[ox.QuerySolution], list(self.store.query(query)))  # a SELECT
             over = len(rows) > self.max_rows
         except AnswerCutError:
             over = True
@@ -124,7 +128,7 @@ class _Reader:
                      + f" LIMIT {self.max_rows} OFFSET {page * self.max_rows}")
             self.requests += 1
             try:
-                rows = list(self.store.query(query))  # type: ignore[attr-defined]
+                rows = cast(list[ox.QuerySolution], list(self.store.query(query)))  # a SELECT
             except AnswerCutError:
                 break
             found.extend(rows)
@@ -294,10 +298,10 @@ def validate_remote(contribution: Sequence[ox.Triple], store: object, shapes: Sh
 
 def store_size(store: object) -> int:
     """The number of distinct triples in the union default graph of a SPARQL store."""
-    rows = list(store.query(  # type: ignore[attr-defined]
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"))
+    rows = cast(list[ox.QuerySolution], list(cast("Store", store).query(  # a query store
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")))
     try:
-        return int(rows[0]["n"].value)
+        return int(cast(ox.Literal, rows[0]["n"]).value)
     except (IndexError, KeyError, ValueError) as error:
         raise StoreError(f"{getattr(store, 'endpoint', store)!s}: counting its triples "
                          f"gave no number ({rows!r})") from error

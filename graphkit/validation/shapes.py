@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import pyoxigraph as ox
 
@@ -26,6 +26,9 @@ from graphkit.errors import InputError
 from graphkit.formats import RdfFormat, is_gzip_path
 from graphkit.nesting import check_rdf
 from graphkit.stores.oxigraph import _rdf_syntax_error
+
+if TYPE_CHECKING:
+    import rdflib
 
 __all__ = ["OPTIONAL_SHAPE_FILES", "Shapes", "as_triples", "default_root", "load_shapes",
            "parse_file"]
@@ -44,12 +47,12 @@ class Shapes:
     vocabulary_triples: tuple[ox.Triple, ...] = field(repr=False)
 
     @cached_property
-    def rdflib_shapes(self):  # type: ignore[no-untyped-def]
+    def rdflib_shapes(self) -> rdflib.Graph:
         """The shapes as an :class:`rdflib.Graph` (for pyshacl), built once."""
         return _to_rdflib(self.shape_triples)
 
     @cached_property
-    def rdflib_vocabulary(self):  # type: ignore[no-untyped-def]
+    def rdflib_vocabulary(self) -> rdflib.Graph:
         """The ontology and schemes as an :class:`rdflib.Graph`, built once."""
         return _to_rdflib(self.vocabulary_triples)
 
@@ -137,7 +140,7 @@ def as_triples(data: object) -> list[ox.Triple]:
         result = query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
         return [ox.Triple(t.subject, t.predicate, t.object) for t in result]
     triples = []
-    for item in data:  # type: ignore[attr-defined]
+    for item in cast(Iterable[object], data):  # what is left: an iterable of items
         if isinstance(item, ox.Quad | ox.Triple):
             triples.append(ox.Triple(item.subject, item.predicate, item.object))
         elif isinstance(item, str | Path):
@@ -148,7 +151,7 @@ def as_triples(data: object) -> list[ox.Triple]:
     return triples
 
 
-def _to_rdflib(triples: Iterable[ox.Triple]):  # type: ignore[no-untyped-def]
+def _to_rdflib(triples: Iterable[ox.Triple]) -> rdflib.Graph:
     """An rdflib Graph with the triples, through N-Triples (exact for every term)."""
     import rdflib
 

@@ -8,7 +8,7 @@ import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import IO, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
 
@@ -138,7 +138,7 @@ def run_job(store: Store, job: QueryJob, sink: Sink, *, timeout: float | None) -
             chunks.write(_table(result, job.table_rows))
         else:
             assert format is not None
-            result.serialize(chunks, format)  # type: ignore[arg-type]
+            result.serialize(cast(IO[bytes], chunks), format)  # a binary file for the serialisers
         chunks.finish()
     except QUERY_FAILURES as error:
         sink.send(FRAME_ERROR, error_payload(error))

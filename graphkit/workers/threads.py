@@ -9,7 +9,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import IO
+from typing import IO, cast
 
 import anyio.to_thread
 
@@ -140,7 +140,7 @@ def stream_from_thread(produce: Callable[[IO[bytes]], None], *,
         chunks = Chunks(channel)
         try:
             channel.send(FRAME_KIND, json.dumps([QueryKind.GRAPH.value, None]).encode())
-            produce(chunks)  # type: ignore[arg-type]
+            produce(cast(IO[bytes], chunks))  # a binary file for the serialisers
             chunks.finish()
         except _Abandoned:
             return
