@@ -32,15 +32,18 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from graphkit.errors import ForbiddenQueryError, UsageError
+from graphkit.namespaces import PREFIXES
 from graphkit.stores.base import QueryKind
 
 __all__ = [
     "add_update_dataset",
     "check_loads",
     "check_services",
+    "explain_syntax_error",
     "has_dataset_clause",
     "has_limit",
     "query_form",
+    "undeclared_prefixes",
     "variables",
     "where_start",
 ]
@@ -76,6 +79,11 @@ _UPDATE_KEYWORDS = re.compile(_NOT_AFTER_NAME + "(?i:(with|using|where|delete|in
 _FROM = re.compile(_NOT_AFTER_NAME + r"(?i:from(?:\s*named)?)\s*(?:<|[^\s:<{]*:)")
 _WHERE = re.compile(_NOT_AFTER_NAME + r"(?i:where)(?![\w:])")
 _LIMIT_OFFSET = re.compile(_NOT_AFTER_NAME + r"(?i:limit|offset)(?![\w:])")
+# where a prefixed name may start: not inside a name, a variable or a blank node label
+_PREFIX_USE = re.compile(f"(?<![\\w{_EXTRA}.:?$-])([^\\W\\d_][\\w{_EXTRA}.-]*)?:")
+# a character class in the engine's "expected one of" list: ['A' ..= 'Z' | ...]
+_CHAR_CLASS = re.compile(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
+_NAME_CHARACTERS = re.compile(r"a name character(?:, a name character)+")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -370,3 +378,43 @@ def _allowed(iri: str, allow: Sequence[str]) -> bool:
 
 def _unescape(iri: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+
+
+def undeclared_prefixes(text: str) -> list[str]:
+    """The prefixes the text uses in prefixed names without a ``PREFIX`` declaration, in
+    the order of their first use (``""`` for the empty prefix of ``:name``).
+
+    >>> undeclared_prefixes("PREFIX ex: <http://e/> SELECT * { ?s a ex:A, ogk:N ; "
+    ...                     "rdfs:label '?x:y' . _:b ?p :o }")
+    ['ogk', 'rdfs', '']
+    """
+    masked = _mask(text)
+    declared, _ = _declarations(masked, len(text), None)
+    found: list[str] = []
+    for match in _PREFIX_USE.finditer(masked.text):
+        name = text[match.start():match.end() - 1]
+        if name not in declared and name not in found \
+                and not _PREFIX_DECL.search(masked.text, 0, match.start()):
+            found.append(name)
+    return found
+
+
+def explain_syntax_error(message: str, text: str) -> str:
+    """The engine's syntax error ``message`` about ``text``, readable: an undeclared prefix
+    is named with the declaration to add (pyoxigraph says only "Prefix not found" among
+    every character it expected, or stumbles on something else first), and the long
+    character classes of its "expected one of" lists read "a name character".
+
+    >>> explain_syntax_error("expected one of Prefix not found, ['%']",
+    ...                      "SELECT * { ?s a ogk:Network }")
+    'the prefix ogk: is not declared: add PREFIX ogk: <https://w3id.org/ogkg/ns#>'
+    """
+    missing = "; ".join(
+        f"the prefix {name}: is not declared: add PREFIX {name}: "
+        f"<{PREFIXES.get(name, 'the namespace IRI')}>" for name in undeclared_prefixes(text))
+    if missing and "Prefix not found" in message:
+        return missing
+    readable = _NAME_CHARACTERS.sub("a name character",
+                                    _CHAR_CLASS.sub("a name character", message))
+    # the engine may stumble elsewhere first (INSERT DATA { :a :b :c } "expected GRAPH")
+    return f"{readable} (and {missing})" if missing else readable

@@ -15,12 +15,15 @@ import pyoxigraph as ox
 import pytest
 
 from graphkit.errors import ForbiddenQueryError, UsageError
+from graphkit.namespaces import PREFIXES
 from graphkit.sparql_text import (
     add_update_dataset,
     check_loads,
     check_services,
+    explain_syntax_error,
     has_dataset_clause,
     query_form,
+    undeclared_prefixes,
 )
 from graphkit.stores import QueryKind
 
@@ -264,3 +267,52 @@ def test_a_dataset_in_both_places_is_refused(update: str) -> None:
     with pytest.raises(UsageError, match="forbids both"):
         add_update_dataset(update, using=["http://g2"])
     assert add_update_dataset(update) == update  # without parameters: untouched
+
+
+# -- undeclared prefixes: what a syntax error names ------------------------------------------
+UNDECLARED = [
+    ("SELECT * { ?s a ogk:Network }", ["ogk"]),
+    ("PREFIX ogk: <https://w3id.org/ogkg/ns#> SELECT * { ?s a ogk:Network }", []),
+    ("SELECT * { ?s rdfs:label 'a:b' ; <http://e/p> \"c:d\" } # ex:comment", ["rdfs"]),
+    ("SELECT * { _:b1 :p ?o }", [""]),
+    ("SELECT ?x { ?x ?y ?z FILTER(xsd:integer(?z) > 1) }", ["xsd"]),
+    ("SELECT * { ?s a.b:c ?o ; skos:prefLabel ?l ; skos:altLabel ?a }", ["a.b", "skos"]),
+    ("PREFIX : <http://e/> SELECT * { :a :b:c ?o }", []),
+    ("SELECT * { ?s ?p '''x:y\n z:w''' }", []),
+    ("INSERT DATA { :a :b :c }", [""]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), UNDECLARED)
+def test_undeclared_prefixes_are_what_the_engine_misses(text: str,
+                                                         expected: list[str]) -> None:
+    assert undeclared_prefixes(text) == expected
+    # the ground truth: declared, the text parses
+    declared = "".join(f"PREFIX {name}: <{PREFIXES.get(name, f'http://example.org/{name}/')}>\n"
+                       for name in expected)
+    run = ox.Store().update if text.startswith("INSERT") else ox.Store().query
+    run(declared + text)
+    if expected:
+        with pytest.raises(SyntaxError):
+            run(text)
+
+
+def test_a_syntax_error_names_the_prefix_to_declare() -> None:
+    query = "SELECT * WHERE {\n  ?s a ogk:Network ; dcterms:title ?t ; ex:x ?y }"
+    with pytest.raises(SyntaxError) as raised:
+        ox.Store().query(query)
+    message = explain_syntax_error(str(raised.value), query)
+    assert message == ("the prefix ogk: is not declared: add PREFIX ogk: "
+                       "<https://w3id.org/ogkg/ns#>; the prefix dcterms: is not declared: add "
+                       "PREFIX dcterms: <http://purl.org/dc/terms/>; the prefix ex: is not "
+                       "declared: add PREFIX ex: <the namespace IRI>")
+
+
+def test_the_engines_character_classes_read_as_name_characters() -> None:
+    query = "SELECT * WHERE { ?s ?p ?o"
+    with pytest.raises(SyntaxError) as raised:
+        ox.Store().query(query)
+    assert "..=" in str(raised.value)  # what pyoxigraph 0.5 says
+    message = explain_syntax_error(str(raised.value), query)
+    assert "..=" not in message and "\\u{" not in message
+    assert message.count("a name character") == 1 and '"}"' in message

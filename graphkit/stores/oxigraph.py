@@ -33,7 +33,7 @@ from graphkit.errors import (
 )
 from graphkit.formats import RdfFormat, is_gzip_path
 from graphkit.nesting import Nesting, check_file, check_query, check_rdf
-from graphkit.sparql_text import has_dataset_clause
+from graphkit.sparql_text import explain_syntax_error, has_dataset_clause
 from graphkit.stores.base import (
     Capabilities,
     GraphInfo,
@@ -160,7 +160,8 @@ class OxigraphStore:
             raw = self.raw.query(query, base_iri=base_iri, **options)
         except SyntaxError as error:
             line, column = position_of(error)
-            raise QuerySyntaxError(_without_position(error), line=line, column=column) from error
+            raise QuerySyntaxError(_explained(error, query), line=line,
+                                   column=column) from error
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from error
         except OSError as error:
@@ -176,7 +177,8 @@ class OxigraphStore:
             self.raw.update(update, base_iri=base_iri)
         except SyntaxError as error:
             line, column = position_of(error)
-            raise QuerySyntaxError(_without_position(error), line=line, column=column) from error
+            raise QuerySyntaxError(_explained(error, update), line=line,
+                                   column=column) from error
         except ValueError as error:
             raise QuerySyntaxError(str(error)) from error
         except OSError as error:
@@ -436,8 +438,10 @@ class _Counting:
         return True
 
 
-def _without_position(error: SyntaxError) -> str:
-    return re.sub(r"^error at \d+:\d+: ", "", str(error))
+def _explained(error: SyntaxError, text: str) -> str:
+    """The engine's message without its position (the error carries it), made readable
+    (:func:`graphkit.sparql_text.explain_syntax_error`)."""
+    return explain_syntax_error(re.sub(r"^error at \d+:\d+: ", "", str(error)), text)
 
 
 def _rdf_syntax_error(error: SyntaxError, name: str) -> RdfSyntaxError:

@@ -283,6 +283,15 @@ def test_syntax_errors_say_where(client: TestClient) -> None:
     assert "Traceback" not in answer.text
 
 
+def test_an_undeclared_prefix_is_named_with_its_declaration(client: TestClient) -> None:
+    """The mistake researchers make most: a prefixed name without its PREFIX line."""
+    answer = client.get("/sparql", params={
+        "query": "SELECT ?n WHERE {\n  ?n a ogk:Network }"})
+    assert answer.status_code == 400
+    assert answer.text == ("Query syntax error at line 2, column 19: the prefix ogk: is not "
+                           "declared: add PREFIX ogk: <https://w3id.org/ogkg/ns#>\n")
+
+
 def test_update_syntax_errors_say_where(client: TestClient) -> None:
     answer = client.post("/sparql", data={"update": "CLEAR XYZ"}, headers=AUTH)
     assert answer.status_code == 400
