@@ -231,13 +231,14 @@ def _cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_answer(store: Store, query: str, fmt: str | None, timeout: float | None) -> None:
+    from graphkit.sparql_text import declared_prefixes
     from graphkit.tables import format_table, term_text
 
     result = store.query(query, timeout=timeout)
     out = sys.stdout.buffer
     if result.kind is QueryKind.GRAPH:
         rdf = RdfFormat.parse_name(fmt or "ttl") if fmt != "table" else RdfFormat.TURTLE
-        result.serialize(out, rdf)
+        result.serialize(out, rdf, prefixes=declared_prefixes(query))
     elif fmt in (None, "table"):
         if result.kind is QueryKind.ASK:
             print("yes" if result.boolean else "no")

@@ -42,6 +42,11 @@ class RdfFormat(str, Enum):
         return self.value
 
     @property
+    def supports_prefixes(self) -> bool:
+        """Whether documents name things with declared prefixes: Turtle, TriG, RDF/XML."""
+        return self in (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.RDF_XML)
+
+    @property
     def supports_datasets(self) -> bool:
         """Whether documents name their own graphs: TriG and N-Quads. JSON-LD could, but
         graphkit reads and writes it as one graph, like Turtle (pyoxigraph says True)."""

@@ -29,7 +29,9 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from typing import cast
+
+import pyoxigraph as ox
 
 from graphkit.errors import ForbiddenQueryError, UsageError
 from graphkit.namespaces import PREFIXES
@@ -39,6 +41,7 @@ __all__ = [
     "add_update_dataset",
     "check_loads",
     "check_services",
+    "declared_prefixes",
     "explain_syntax_error",
     "has_dataset_clause",
     "has_limit",
@@ -344,7 +347,7 @@ def _iri_at(masked: _Masked, position: int, *, base_iri: str | None) -> str | No
     prefixes, base = _declarations(masked, position, base_iri)
     if position in masked.iris:
         iri = _unescape(masked.iris[position])
-        return urljoin(base, iri) if base else iri
+        return _resolve(base, iri) if base else iri
     match = _PREFIXED.match(masked.text, position)
     if match is None:
         return None
@@ -363,12 +366,23 @@ def _declarations(masked: _Masked, before: int,
     for match in _DECLARATIONS.finditer(masked.text, 0, before):
         start = match.start(3) if match.group(1) else match.start(5)
         iri = _unescape(masked.iris.get(start, ""))
-        iri = urljoin(base, iri) if base else iri
+        iri = _resolve(base, iri) if base else iri
         if match.group(1):
             prefixes[masked.original[match.start(2):match.end(2)]] = iri
         else:
             base = iri
     return prefixes, base
+
+
+def _resolve(base: str, iri: str) -> str:
+    """``iri`` resolved against ``base`` by Oxigraph's own resolver (RFC 3986, as the
+    engine does it: ``urljoin`` would drop an empty fragment, ``<ns#>`` becoming ``ns``)."""
+    document = f"<{iri}> <urn:x:p> <urn:x:o> .".encode()
+    try:
+        quad = next(iter(ox.parse(document, format=ox.RdfFormat.TURTLE, base_iri=base)))
+    except (SyntaxError, ValueError):
+        return iri  # not an IRI the engine would take: it refuses the text itself
+    return cast(ox.NamedNode, quad.subject).value
 
 
 def _allowed(iri: str, allow: Sequence[str]) -> bool:
@@ -378,6 +392,17 @@ def _allowed(iri: str, allow: Sequence[str]) -> bool:
 
 def _unescape(iri: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+
+
+def declared_prefixes(text: str, *, base_iri: str | None = None) -> dict[str, str]:
+    """The ``PREFIX`` declarations of the text, resolved against its ``BASE`` (or
+    ``base_iri``); a prefix declared twice keeps its last namespace.
+
+    >>> declared_prefixes("BASE <http://e.org/> PREFIX ex: <ns#> PREFIX : <http://a/> "
+    ...                   "SELECT * { ?s ?p 'PREFIX no: <x>' }")
+    {'ex': 'http://e.org/ns#', '': 'http://a/'}
+    """
+    return _declarations(_mask(text), len(text), base_iri)[0]
 
 
 def undeclared_prefixes(text: str) -> list[str]:

@@ -63,4 +63,7 @@ def problem_for(error: GraphkitError, *, what: str = "Query") -> Problem:
         return Problem(400, f"{what} refused: {error}")
     if isinstance(error, StoreError):
         return Problem(500, f"The store failed: {error}")
-    return Problem(500, f"{what} failed: {error}")
+    text = str(error)  # the store says "query failed: ..." itself
+    if text.lower().startswith(f"{what.lower()} failed: "):
+        text = text[len(what) + len(" failed: "):]
+    return Problem(500, f"{what} failed: {text}")

@@ -78,6 +78,11 @@ def test_query_file_and_construct(tmp_path: Path, capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, "query", str(query), "--format", "nt", "--store", store)
     assert code == 0
     assert isomorphic(Graph().parse(data=out, format="nt"), Graph().parse(DATA / "small.ttl"))
+    # Turtle names things with the query's own prefixes
+    code, out, _ = run(capsys, "query", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                       "CONSTRUCT WHERE { ?s rdfs:label ?o }", "--store", store)
+    assert code == 0 and "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ." in out
+    assert " rdfs:label " in out and len(Graph().parse(data=out, format="turtle")) > 0
 
 
 def test_syntax_error_is_one_line_with_position_and_nothing_is_loaded(

@@ -20,6 +20,7 @@ from graphkit.sparql_text import (
     add_update_dataset,
     check_loads,
     check_services,
+    declared_prefixes,
     explain_syntax_error,
     has_dataset_clause,
     query_form,
@@ -316,3 +317,13 @@ def test_the_engines_character_classes_read_as_name_characters() -> None:
     message = explain_syntax_error(str(raised.value), query)
     assert "..=" not in message and "\\u{" not in message
     assert message.count("a name character") == 1 and '"}"' in message
+
+
+def test_relative_namespaces_resolve_as_the_engine_resolves_them() -> None:
+    """RFC 3986 as Oxigraph applies it: ``<ns#>`` keeps its empty fragment (``urljoin``
+    drops it, and the scanner would then check ``http://e.org/nsy``, not what is called)."""
+    text = "BASE <http://e.org/> PREFIX ex: <ns#> SELECT * { SERVICE ex:y { ?s ?p ?o } }"
+    assert declared_prefixes(text) == {"ex": "http://e.org/ns#"}
+    check_services(text, allow=["http://e.org/ns#y"])  # what the engine calls: allowed
+    with pytest.raises(ForbiddenQueryError, match="http://e.org/ns#y"):
+        check_services(text, allow=["http://e.org/nsy"])

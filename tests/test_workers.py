@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 import pytest
@@ -66,6 +66,13 @@ def check_streaming_and_errors(executor: QueryExecutor) -> None:
     assert error.value.line == 2
     with pytest.raises(UsageError, match="no format"):
         executor.open(QueryJob("ASK {}", formats={QueryKind.SELECT: ResultFormat.CSV}))
+    # a bug of ours (here a format that is not one) is an error at once, not a timeout
+    # (a thread) or a dead worker (a process) at the deadline; no traceback in it
+    bogus = cast(ResultFormat, "json")
+    started = time.monotonic()
+    with pytest.raises(QueryError, match=r"internal error \(AttributeError\)") as failed:
+        executor.open(QueryJob("ASK {}", formats={QueryKind.ASK: bogus}))
+    assert time.monotonic() - started < 3 and "Traceback" not in str(failed.value)
     # a table for an HTML page
     stream = executor.open(QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o",
                                     table_rows=2))

@@ -8,7 +8,7 @@ pyoxigraph terms whichever backend produced them, and are serialised by pyoxigra
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -129,10 +129,13 @@ class QueryResult:
             assert isinstance(solution, ox.QuerySolution)
             yield {n: solution[n] for n in names if solution[n] is not None}
 
-    def serialize(self, output: IO[bytes], format: ResultFormat | RdfFormat) -> None:
+    def serialize(self, output: IO[bytes], format: ResultFormat | RdfFormat, *,
+                  prefixes: Mapping[str, str] | None = None) -> None:
         """Write the answer to ``output`` with pyoxigraph's serialiser.
 
-        SELECT/ASK take a :class:`ResultFormat`, CONSTRUCT/DESCRIBE an :class:`RdfFormat`.
+        SELECT/ASK take a :class:`ResultFormat`, CONSTRUCT/DESCRIBE an :class:`RdfFormat`;
+        in a format with prefixes (Turtle, TriG, RDF/XML) a graph names things with
+        ``prefixes`` (a query's own PREFIX lines, as Jena's endpoints do).
         """
         if self.kind is QueryKind.GRAPH and not isinstance(format, RdfFormat):
             raise UsageError(f"a CONSTRUCT/DESCRIBE answer is RDF, not {format.value}")
@@ -141,7 +144,7 @@ class QueryResult:
                              f"not RDF ({format.value})")
         sink = _DeadlineWriter(output, self._deadline)
         try:
-            self._serialize_to(sink, format)
+            self._serialize_to(sink, format, prefixes)
         except GraphkitError:
             raise
         except (OSError, RuntimeError) as error:
@@ -149,13 +152,21 @@ class QueryResult:
                 raise
             raise _evaluation_error(error) from error
 
-    def _serialize_to(self, sink: _DeadlineWriter, format: ResultFormat | RdfFormat) -> None:
+    def _serialize_to(self, sink: _DeadlineWriter, format: ResultFormat | RdfFormat,
+                      prefixes: Mapping[str, str] | None) -> None:
         # serialize() checked the format against the kind. The ignores: pyoxigraph writes to
         # any object with write(), its stubs name only IO[bytes]
         raw = self._raw
         if self.kind is QueryKind.GRAPH:
-            rdf = cast(RdfFormat, format).oxigraph
-            if isinstance(raw, ox.QueryTriples):
+            graph_format = cast(RdfFormat, format)
+            rdf = graph_format.oxigraph
+            if prefixes and graph_format.supports_prefixes:
+                # QueryTriples.serialize takes no prefixes; this path is ~25 % slower
+                triples = raw if isinstance(raw, ox.QueryTriples) else \
+                    cast(Iterable[ox.Triple], self)
+                ox.serialize(triples, sink, rdf,  # type: ignore[arg-type]
+                             prefixes=dict(prefixes))
+            elif isinstance(raw, ox.QueryTriples):
                 raw.serialize(sink, rdf)  # type: ignore[arg-type]
             else:
                 ox.serialize(cast(Iterable[ox.Triple], self), sink, rdf)  # type: ignore[arg-type]

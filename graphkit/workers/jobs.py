@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -21,7 +22,10 @@ from graphkit.errors import (
     UsageError,
 )
 from graphkit.formats import RdfFormat, ResultFormat
+from graphkit.sparql_text import declared_prefixes
 from graphkit.stores.base import QueryKind, QueryResult, Store
+
+_log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 T = TypeVar("T")
@@ -138,7 +142,8 @@ def run_job(store: Store, job: QueryJob, sink: Sink, *, timeout: float | None) -
             chunks.write(_table(result, job.table_rows))
         else:
             assert format is not None
-            result.serialize(cast(IO[bytes], chunks), format)  # a binary file for the serialisers
+            result.serialize(cast(IO[bytes], chunks), format,  # a binary file for them
+                             prefixes=declared_prefixes(job.query, base_iri=job.base_iri))
         chunks.finish()
     except QUERY_FAILURES as error:
         sink.send(FRAME_ERROR, error_payload(error))
@@ -166,6 +171,15 @@ def _table(result: QueryResult, limit: int) -> bytes:
                              for v in result.variables])
     table["rows"] = rows
     return json.dumps(table).encode()
+
+
+def internal_error_payload(error: Exception) -> bytes:
+    """The error frame for a failure that is not the query's (a bug of ours), logged with
+    its traceback: the caller gets it at once as an error, not at its deadline as a
+    timeout, and no traceback in the answer."""
+    _log.error("the query job failed", exc_info=error)
+    return error_payload(QueryError(
+        f"internal error ({type(error).__name__}); the server log has the details"))
 
 
 def error_payload(error: BaseException) -> bytes:

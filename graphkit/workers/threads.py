@@ -26,6 +26,7 @@ from graphkit.workers.jobs import (
     ResultStream,
     T,
     error_payload,
+    internal_error_payload,
     run_job,
 )
 
@@ -113,6 +114,9 @@ class ThreadExecutor:
             run_job(self._store, job, channel, timeout=timeout)
         except _Abandoned:
             pass
+        except Exception as error:  # noqa: BLE001 - a bug: answered now, not at the deadline
+            with contextlib.suppress(_Abandoned):
+                channel.send(FRAME_ERROR, internal_error_payload(error))
         finally:
             self._slots.release()
 
@@ -147,6 +151,10 @@ def stream_from_thread(produce: Callable[[IO[bytes]], None], *,
         except QUERY_FAILURES as error:
             with contextlib.suppress(_Abandoned):
                 channel.send(FRAME_ERROR, error_payload(error))
+            return
+        except Exception as error:  # noqa: BLE001 - a bug: answered now, not as a timeout
+            with contextlib.suppress(_Abandoned):
+                channel.send(FRAME_ERROR, internal_error_payload(error))
             return
         with contextlib.suppress(_Abandoned):
             channel.send(FRAME_END, b"")
