@@ -87,6 +87,7 @@ _PREFIX_USE = re.compile(f"(?<![\\w{_EXTRA}.:?$-])([^\\W\\d_][\\w{_EXTRA}.-]*)?:
 # a character class in the engine's "expected one of" list: ['A' ..= 'Z' | ...]
 _CHAR_CLASS = re.compile(r"\[(?:'[^']*'|[^\]'])*\.\.=(?:'[^']*'|[^\]'])*\]")
 _NAME_CHARACTERS = re.compile(r"a name character(?:, a name character)+")
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -377,6 +378,8 @@ def _declarations(masked: _Masked, before: int,
 def _resolve(base: str, iri: str) -> str:
     """``iri`` resolved against ``base`` by Oxigraph's own resolver (RFC 3986, as the
     engine does it: ``urljoin`` would drop an empty fragment, ``<ns#>`` becoming ``ns``)."""
+    if _ABSOLUTE.match(iri) and "/." not in iri:
+        return iri  # nothing to resolve (the common case: no parse)
     document = f"<{iri}> <urn:x:p> <urn:x:o> .".encode()
     try:
         quad = next(iter(ox.parse(document, format=ox.RdfFormat.TURTLE, base_iri=base)))

@@ -142,8 +142,10 @@ def run_job(store: Store, job: QueryJob, sink: Sink, *, timeout: float | None) -
             chunks.write(_table(result, job.table_rows))
         else:
             assert format is not None
+            prefixes = declared_prefixes(job.query, base_iri=job.base_iri) \
+                if isinstance(format, RdfFormat) and format.supports_prefixes else None
             result.serialize(cast(IO[bytes], chunks), format,  # a binary file for them
-                             prefixes=declared_prefixes(job.query, base_iri=job.base_iri))
+                             prefixes=prefixes)
         chunks.finish()
     except QUERY_FAILURES as error:
         sink.send(FRAME_ERROR, error_payload(error))
