@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from graphkit.namespaces import plain_local
+from graphkit.namespaces import compact
 
 __all__ = ["compacted"]
 
@@ -35,13 +35,11 @@ def compacted(expanded: bytes, prefixes: Mapping[str, str]) -> bytes:
     if not isinstance(nodes, list):
         raise TypeError("expected expanded JSON-LD: an array of node objects")
     # longest namespace first, so that a nested namespace wins over the one around it
-    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+    namespaces = dict(sorted(prefixes.items(), key=lambda item: -len(item[1])))
 
     def name(iri: str) -> str:
-        for prefix, namespace in namespaces:
-            if iri.startswith(namespace) and plain_local(iri[len(namespace):]):
-                return f"{prefix}:{iri[len(namespace):]}"
-        return iri
+        written = compact(iri, namespaces)
+        return written[1:-1] if written.startswith("<") else written
 
     def reference(iri: str) -> str:
         return iri if iri.startswith("_:") else name(iri)

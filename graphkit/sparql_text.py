@@ -418,11 +418,12 @@ def undeclared_prefixes(text: str) -> list[str]:
     """
     masked = _mask(text)
     declared, _ = _declarations(masked, len(text), None)
+    # where the declarations name their prefixes, which are no uses
+    declaring = {m.start(2) for m in _DECLARATIONS.finditer(masked.text) if m.group(1)}
     found: list[str] = []
     for match in _PREFIX_USE.finditer(masked.text):
         name = text[match.start():match.end() - 1]
-        if name not in declared and name not in found \
-                and not _PREFIX_DECL.search(masked.text, 0, match.start()):
+        if name not in declared and name not in found and match.start() not in declaring:
             found.append(name)
     return found
 

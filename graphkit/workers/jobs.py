@@ -35,6 +35,9 @@ Format = ResultFormat | RdfFormat
 FRAME_KIND, FRAME_DATA, FRAME_END, FRAME_ERROR, FRAME_READY = b"K", b"D", b"F", b"E", b"R"
 # what an engine may raise while it evaluates or serialises, reported to the caller
 QUERY_FAILURES = (GraphkitError, SyntaxError, ValueError, OSError, RuntimeError, MemoryError)
+#: What a bug of ours raises, not a failure of the query: answered at once as an internal
+#: error (:func:`internal_error_payload`), not left to surface as a timeout or a dead worker
+BUGS = (AttributeError, TypeError, LookupError, AssertionError, ArithmeticError, NameError)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ def run_job(store: Store, job: QueryJob, sink: Sink, *, timeout: float | None) -
         chunks.finish()
     except QUERY_FAILURES as error:
         sink.send(FRAME_ERROR, error_payload(error))
+        return
+    except BUGS as error:
+        sink.send(FRAME_ERROR, internal_error_payload(error))
         return
     sink.send(FRAME_END, b"")
 

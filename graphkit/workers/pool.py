@@ -35,7 +35,6 @@ from graphkit.workers.jobs import (
     ResultStream,
     T,
     error_payload,
-    internal_error_payload,
     run_job,
 )
 from graphkit.workers.wire import BatchingSink, Wire
@@ -78,10 +77,7 @@ def worker_main(sock: socket.socket, memory_limit: int | None = None) -> None:
                 sink.send(FRAME_ERROR, error_payload(error))
                 continue
         assert store is not None  # opened above for this generation
-        try:
-            run_job(store, job, sink, timeout=None)
-        except Exception as error:  # noqa: BLE001 - a bug: reported, the worker goes on
-            sink.send(FRAME_ERROR, internal_error_payload(error))
+        run_job(store, job, sink, timeout=None)
 
 
 

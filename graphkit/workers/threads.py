@@ -16,6 +16,7 @@ import anyio.to_thread
 from graphkit.errors import QueryTimeoutError
 from graphkit.stores.base import QueryKind, Store
 from graphkit.workers.jobs import (
+    BUGS,
     FRAME_END,
     FRAME_ERROR,
     FRAME_KIND,
@@ -114,9 +115,6 @@ class ThreadExecutor:
             run_job(self._store, job, channel, timeout=timeout)
         except _Abandoned:
             pass
-        except Exception as error:  # noqa: BLE001 - a bug: answered now, not at the deadline
-            with contextlib.suppress(_Abandoned):
-                channel.send(FRAME_ERROR, internal_error_payload(error))
         finally:
             self._slots.release()
 
@@ -152,7 +150,7 @@ def stream_from_thread(produce: Callable[[IO[bytes]], None], *,
             with contextlib.suppress(_Abandoned):
                 channel.send(FRAME_ERROR, error_payload(error))
             return
-        except Exception as error:  # noqa: BLE001 - a bug: answered now, not as a timeout
+        except BUGS as error:  # answered now, not as a timeout at the deadline
             with contextlib.suppress(_Abandoned):
                 channel.send(FRAME_ERROR, internal_error_payload(error))
             return
